@@ -1,0 +1,105 @@
+# ClientDesk developer tasks. GNU make.
+#
+#   make run     set up, migrate, load demo data once, print demo logins, serve on :8000
+#   make test    set up, run the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+#   make lint    ruff check, ruff format --check, mypy
+#   make bench   run the benchmarks (bench/run.py)
+#
+# Every command names its interpreter by path (.venv/bin/python), so nothing depends on an
+# activated virtualenv or other shell state.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --no-builtin-variables
+
+# Inherited shell state that would point the tools at another environment or settings module.
+unexport VIRTUAL_ENV PYTHONPATH PYTHONHOME
+export DJANGO_SETTINGS_MODULE := clientdesk.settings
+# uv must use the machine's Python, never try to download one.
+export UV_PYTHON_DOWNLOADS := never
+
+PYTHON3    := python3
+UV_VERSION := 0.13.9
+UV         := .tools/bin/uv
+PY         := .venv/bin/python
+MANAGE     := $(PY) manage.py
+VAR_DIR    := $(or $(CLIENTDESK_VAR_DIR),var)
+DEMO_MARK  := $(VAR_DIR)/.demo-loaded
+NPM_STAMP  := node_modules/.clientdesk-installed
+PYTEST_ARGS ?=
+
+.PHONY: help install venv run test lint bench clean distclean
+
+help:
+	@echo "make run        set up, migrate, load demo data once, print demo logins, serve on 127.0.0.1:8000"
+	@echo "make test       set up and run the tests (PYTEST_ARGS='...' to pass options; DATABASE_URL respected)"
+	@echo "make lint       ruff check, ruff format --check, mypy src"
+	@echo "make bench      run bench/run.py"
+	@echo "make install    .tools/uv, .venv from uv.lock, npm ci, vendor front-end assets"
+	@echo "make venv       only the Python part of install"
+	@echo "make clean      remove caches and generated static files"
+	@echo "make distclean  clean, and remove .venv, .tools, node_modules and ./var (the dev database)"
+
+# --- set-up ----------------------------------------------------------------------------------
+
+# uv itself, in a private venv, pinned. Installed only when missing.
+$(UV):
+	$(PYTHON3) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+# .venv with the dev group, exactly as locked. A no-op taking milliseconds when in sync.
+venv: $(UV)
+	UV_PROJECT_ENVIRONMENT=.venv $(UV) sync --frozen --python $(PYTHON3)
+
+# npm packages, reinstalled only when package.json or package-lock.json is newer than the stamp.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+ifneq ($(wildcard package.json),)
+install: venv $(NPM_STAMP)
+	$(PY) scripts/vendor_assets.py
+else
+install: venv
+endif
+
+# --- everyday targets ------------------------------------------------------------------------
+
+run: install
+	mkdir -p $(VAR_DIR)
+	CLIENTDESK_ENV=development $(MANAGE) migrate --noinput
+	@if [ ! -f $(DEMO_MARK) ]; then \
+		echo "Loading demo data (once; delete $(DEMO_MARK) to load again)"; \
+		CLIENTDESK_ENV=development $(MANAGE) seed_demo --customers 500 --seed 1; \
+		touch $(DEMO_MARK); \
+	fi
+	CLIENTDESK_ENV=development $(MANAGE) demo_logins
+	CLIENTDESK_ENV=development $(MANAGE) runserver 127.0.0.1:8000
+
+# Two xdist workers (the machine has two cores). Each worker gets its own test database.
+test: install
+	CLIENTDESK_ENV=test $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# All three run even when one fails, so one CI run shows every problem.
+lint: venv
+	@status=0; \
+	echo ".venv/bin/ruff check ."; .venv/bin/ruff check . || status=1; \
+	echo ".venv/bin/ruff format --check ."; .venv/bin/ruff format --check . || status=1; \
+	echo ".venv/bin/mypy src"; CLIENTDESK_ENV=development .venv/bin/mypy src || status=1; \
+	exit $$status
+
+bench: venv
+	$(PY) bench/run.py
+
+# --- cleaning --------------------------------------------------------------------------------
+
+clean:
+	rm -rf .mypy_cache .ruff_cache .pytest_cache test-artifacts $(VAR_DIR)/staticfiles
+	rm -rf src/clientdesk/static/vendor
+	find . -path ./.venv -prune -o -path ./.tools -prune -o -path ./node_modules -prune \
+		-o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf .venv .tools node_modules src/*.egg-info var

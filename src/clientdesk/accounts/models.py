@@ -1,0 +1,63 @@
+"""Users, roles and per-module access.
+
+Invariant: a user's rights come only from their role (plus superuser = everything);
+``clientdesk.core.permissions`` is the one place that reads them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from clientdesk.core.permissions import Access, Module
+
+
+class Role(models.Model):
+    class EditScope(models.TextChoices):
+        OWN = "own", "Only records assigned to the user"
+        ALL = "all", "All records"
+
+    slug = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=64, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    can_view_sensitive = models.BooleanField(
+        "View sensitive identifiers",
+        default=False,
+        help_text="May reveal PAN, Aadhaar, ID and bank account numbers and dates of birth.",
+    )
+    edit_scope = models.CharField(max_length=8, choices=EditScope.choices, default=EditScope.ALL)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleModuleAccess(models.Model):
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="module_access")
+    module = models.CharField(max_length=32, choices=Module.choices)
+    level = models.PositiveSmallIntegerField(choices=Access.choices, default=Access.NONE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "module"], name="unique_role_module"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.module}={self.get_level_display()}"
+
+
+class User(AbstractUser):
+    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT)
+    phone = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,59 @@
+"""Writes to roles and users."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from clientdesk.core import audit
+from clientdesk.core.permissions import Access, Module, require
+
+from .models import Role, RoleModuleAccess
+
+
+def set_role_access(
+    role: Role,
+    *,
+    actor: Any,
+    levels: Mapping[str, int],
+    can_view_sensitive: bool,
+    edit_scope: str,
+) -> Role:
+    """Replace a role's module levels and flags; one audit record with the differences."""
+    require(actor, Module.ADMINISTRATION, Access.WRITE)
+    bad = {m for m in levels if m not in Module.values}
+    bad |= {m for m, lvl in levels.items() if lvl not in Access.values}
+    if bad or edit_scope not in Role.EditScope.values:
+        raise ValidationError("Unknown module, level or scope.")
+    with transaction.atomic():
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        before = {r.module: r.level for r in role.module_access.all()}
+        before.update(can_view_sensitive=role.can_view_sensitive, edit_scope=role.edit_scope)
+        for module, level in levels.items():
+            RoleModuleAccess.objects.update_or_create(
+                role=role, module=module, defaults={"level": level}
+            )
+        role.can_view_sensitive, role.edit_scope = can_view_sensitive, edit_scope
+        role.save(update_fields=["can_view_sensitive", "edit_scope"])
+        after = {**before, **levels, "can_view_sensitive": can_view_sensitive,
+                 "edit_scope": edit_scope}
+        changes = audit.diff(before, after)
+        if changes:
+            audit.record(actor=actor, action="permission_change", target=role, changes=changes)
+    return role
+
+
+def issue_api_token(user: Any, *, actor: Any, rotate: bool = False) -> str:
+    """Create (or with ``rotate`` replace) the user's API token; audited, never logged."""
+    with transaction.atomic():
+        if rotate:
+            Token.objects.filter(user=user).delete()
+        token, created = Token.objects.get_or_create(user=user)
+        if created:
+            audit.record(actor=actor, action="create", target=audit.Target(
+                "authtoken.token", str(user.pk), f"API token of {user.username}"))
+    return token.key

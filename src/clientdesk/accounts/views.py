@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from clientdesk.core import audit
+from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.views import ModuleView
+
+from . import services
+from .models import Role
+
+
+class RoleMatrixView(ModuleView):
+    """Admins edit None / Read / Read & Write per role and module."""
+
+    module = "administration"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        roles = list(Role.objects.prefetch_related("module_access"))
+        rows = []
+        for role in roles:
+            levels = {a.module: a.level for a in role.module_access.all()}
+            rows.append({"role": role, "cells": [(m, levels.get(m.value, 0)) for m in Module]})
+        return render(request, "accounts/roles.html", {
+            "rows": rows, "modules": list(Module), "levels": Access.choices,
+            "scopes": Role.EditScope.choices,
+            "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
+        })
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        role = get_object_or_404(Role, pk=request.POST.get("role"))
+        levels = {}
+        for module in Module:
+            raw = request.POST.get(f"level_{module.value}", "0")
+            levels[module.value] = int(raw) if raw.isdigit() else -1
+        services.set_role_access(
+            role, actor=request.user, levels=levels,
+            can_view_sensitive=request.POST.get("can_view_sensitive") == "on",
+            edit_scope=request.POST.get("edit_scope", "all"),
+        )
+        messages.success(request, f"Access for {role.name} saved.")
+        return redirect("accounts:roles")
+
+
+@receiver(user_logged_in)
+def _audit_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    audit.record(actor=user, action="login", target=user)
+
+
+@receiver(user_logged_out)
+def _audit_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record(actor=user, action="logout", target=user)
+
+
+@receiver(user_login_failed)
+def _audit_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    audit.record(actor=None, action="login_failed",
+                 target=audit.Target("accounts.user", "", username))

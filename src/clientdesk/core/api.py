@@ -1,0 +1,79 @@
+"""API glue shared by every domain: permissions, pagination, error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, permissions
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .permissions import Access, has_access
+
+
+class ModulePermission(permissions.BasePermission):
+    """READ for safe methods, WRITE otherwise, on the view's ``module``.
+
+    A view may name ``read_actions`` (e.g. "reveal") that only need READ.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        action = getattr(view, "action", None)
+        safe = request.method in permissions.SAFE_METHODS or action in getattr(
+            view, "read_actions", ()
+        )
+        return has_access(request.user, view.module, Access.READ if safe else Access.WRITE)
+
+
+class DefaultCursorPagination(CursorPagination):
+    """Keyset pagination: page 10,000 costs what page 1 costs.
+
+    Ordering comes from the FilterSet's ``sort`` parameter (the same one the page uses).
+    """
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = ("id",)
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        ordering = tuple(queryset.query.order_by)
+        return ordering or self.ordering
+
+
+def _django_validation_detail(exc: DjangoValidationError) -> Any:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for e in errs for m in e.messages]
+                for field, errs in exc.error_dict.items()}
+    return {"non_field_errors": exc.messages}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Field errors as a JSON map with a stable code; services' Django errors mapped too."""
+    if isinstance(exc, DjangoValidationError):
+        codes = {getattr(e, "code", None) for errs in getattr(exc, "error_dict", {}).values()
+                 for e in errs} - {None}
+        body = _django_validation_detail(exc)
+        code = next(iter(codes)) if len(codes) == 1 else "invalid"
+        return Response({"code": code, "errors": body}, status=400)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        response.data = {"code": "invalid", "errors": data}
+    elif isinstance(exc, exceptions.APIException):
+        response.data = {"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
+                         "detail": str(exc.detail)}
+    return response

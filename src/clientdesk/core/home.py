@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from clientdesk.core.permissions import has_access
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    context = {}
+    if has_access(request.user, "customers"):
+        from clientdesk.customers.models import Customer, Status
+        from clientdesk.customers.selectors import status_counts
+
+        counts = status_counts(request.user)
+        context["status_counts"] = [(s.value, s.label, counts[s.value]) for s in Status]
+        context["recent"] = list(
+            Customer.objects.visible_to(request.user).order_by("-created_at", "-id")[:8]
+        )
+    return render(request, "core/home.html", context)

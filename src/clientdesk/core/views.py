@@ -1,0 +1,118 @@
+"""Generic pieces every domain's views are built from (NetBox-style list views)."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+from django_tables2 import LazyPaginator, RequestConfig
+
+from . import audit
+from .permissions import Access, require
+from .search import registry
+
+
+class ModuleView(LoginRequiredMixin, View):
+    """A view inside one module: needs READ for safe methods, WRITE for the rest."""
+
+    module: ClassVar[str]
+    write_methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            level = Access.WRITE if request.method in self.write_methods else Access.READ
+            require(request.user, self.module, level)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def apply_errors(form: Any, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the form fields it names."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def stream_csv(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
+    """A CSV response written row by row, so a million rows never sit in memory."""
+    writer = csv.writer(_Echo())
+
+    def generate() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(list(header))
+        for row in rows:
+            yield writer.writerow(list(row))
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ObjectListView(ModuleView):
+    """queryset (restricted) + FilterSet + Table = a list page with sort, paging and export."""
+
+    model: ClassVar[type[Model]]
+    filterset_class: ClassVar[Any]
+    table_class: ClassVar[Any]
+    template_name = "core/object_list.html"
+    title = ""
+    export_name = "export"
+    per_page = 50
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+
+    def export_rows(self, queryset: QuerySet[Any]) -> tuple[list[str], Iterable[Iterable[Any]]]:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(),
+                                         request=request)
+        queryset = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+        if request.GET.get("export") == "csv":
+            return self.export(queryset, filterset)
+        table = self.table_class(queryset, request=request)
+        RequestConfig(request, paginate={"per_page": self.per_page,
+                                         "paginator_class": LazyPaginator}).configure(table)
+        context = {"table": table, "filterset": filterset, "title": self.title,
+                   "view": self, **self.extra_context()}
+        template = "core/_list_results.html" if request.htmx else self.template_name  # type: ignore[attr-defined]
+        return render(request, template, context)
+
+    def extra_context(self) -> dict[str, Any]:
+        return {}
+
+    def export(self, queryset: QuerySet[Any], filterset: Any) -> HttpResponse:
+        header, rows = self.export_rows(queryset)
+        params = {k: v for k, v in self.request.GET.items() if k not in {"export", "page"}}
+        audit.record(actor=self.request.user, action="export",
+                     target=audit.Target(self.model._meta.label_lower, "", self.title),
+                     changes={"filters": params})
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return stream_csv(f"{self.export_name}-{stamp}.csv", header, rows)
+
+
+class SearchView(LoginRequiredMixin, View):
+    """Ctrl+K: grouped hits from every registered provider the user may read."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        term = request.GET.get("q", "")[:100]
+        started = time.perf_counter()
+        groups = registry.search(request.user, term)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return render(request, "core/_search_results.html",
+                      {"groups": groups, "term": term.strip(), "elapsed_ms": elapsed_ms})

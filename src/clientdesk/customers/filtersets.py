@@ -1,0 +1,61 @@
+"""One FilterSet for the customer list page and ``/api/v1/customers/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from clientdesk.core.filters import DayBoundFilter
+
+from .models import Customer, Status
+from .search import filter_customers
+
+SORTABLE = (
+    ("search_name", "name"),
+    ("client_id", "client_id"),
+    ("mobile", "mobile"),
+    ("status", "status"),
+    ("city", "city"),
+    ("created_at", "created"),
+    ("last_activity_at", "last_activity"),
+)
+
+
+class CustomerFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="search", label="Search",
+                           help_text="Name, mobile, client ID, email; exact PAN/Aadhaar/ID number")
+    status = filters.MultipleChoiceFilter(choices=Status.choices)
+    created_after = DayBoundFilter(field_name="created_at", bound="from",
+                                       label="Registered from")
+    created_before = DayBoundFilter(field_name="created_at", bound="to",
+                                        label="Registered to")
+    active_after = DayBoundFilter(field_name="last_activity_at", bound="from",
+                                      label="Last activity from")
+    active_before = DayBoundFilter(field_name="last_activity_at", bound="to",
+                                       label="Last activity to")
+    city = filters.CharFilter(field_name="city", lookup_expr="iexact")
+    state = filters.CharFilter(field_name="state", lookup_expr="iexact", label="State / region")
+    assigned_to = filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True), label="Assigned user"
+    )
+    sort = filters.OrderingFilter(fields=SORTABLE, label="Sort")
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Customer], name: str, value: Any) -> QuerySet[Customer]:
+        return filter_customers(queryset, value)
+
+    @property
+    def qs(self) -> QuerySet[Customer]:
+        queryset = super().qs
+        # A stable tie-breaker keeps pages (and API cursors) deterministic.
+        ordering = list(queryset.query.order_by) or ["search_name"]
+        if not any(o.lstrip("-") == "id" for o in ordering):
+            descending = ordering[0].startswith("-")
+            ordering.append("-id" if descending else "id")
+        return queryset.order_by(*ordering)

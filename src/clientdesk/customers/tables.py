@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from .models import Customer
+from .search import STATUS_TONES
+
+
+class CustomerTable(tables.Table):
+    name = tables.Column(
+        accessor="search_name", verbose_name="Name", order_by=("search_name", "id"),
+        linkify=("customers:detail", {"pk": tables.A("pk")}),
+    )
+    client_id = tables.Column(verbose_name="Client ID", order_by=("client_id",))
+    mobile = tables.Column(order_by=("mobile", "id"))
+    status = tables.Column(order_by=("status", "search_name", "id"))
+    city = tables.Column(order_by=("city", "search_name", "id"))
+    last_activity = tables.DateTimeColumn(
+        accessor="last_activity_at", verbose_name="Last activity",
+        order_by=("last_activity_at", "id"), format="d M Y, H:i",
+    )
+
+    class Meta:
+        model = Customer
+        fields = ("name", "client_id", "mobile", "status", "city", "last_activity")
+        order_by_field = "sort"
+        empty_text = "No customers match these filters."
+        attrs = {"class": "table"}
+
+    def render_name(self, record: Customer) -> str:
+        return record.full_name
+
+    def render_client_id(self, value: str) -> Any:
+        return format_html('<span class="mono">{}</span>', value)
+
+    def render_status(self, record: Customer) -> Any:
+        tone = STATUS_TONES.get(record.status, "grey")
+        return format_html(
+            '<span class="badge badge-{}">{}</span>', tone, record.get_status_display()
+        )

@@ -1,0 +1,226 @@
+"""Customer pages. Thin: parse, authorize, call a service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from clientdesk.activities.models import Activity, Kind
+from clientdesk.activities.services import add_manual_activity
+from clientdesk.core.masking import mask
+from clientdesk.core.permissions import can_view_sensitive
+from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
+
+from . import selectors, services
+from .filtersets import CustomerFilterSet
+from .forms import ActivityForm, CustomerForm, StatusForm
+from .models import SENSITIVE_FIELDS, Customer, Status
+from .search import STATUS_TONES
+from .tables import CustomerTable
+
+EXPORT_HEADER = [
+    "Client ID", "First name", "Last name", "Mobile", "Alternative mobile", "Email", "Status",
+    "City", "State", "Country", "Date of birth", "PAN", "Aadhaar", "ID type", "ID number",
+    "Created", "Account opened", "Account activated", "Last activity", "Assigned user",
+]
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+class CustomerListView(ObjectListView):
+    module = "customers"
+    model = Customer
+    filterset_class = CustomerFilterSet
+    table_class = CustomerTable
+    template_name = "customers/customer_list.html"
+    title = "Customers"
+    export_name = "customers"
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return Customer.objects.visible_to(self.request.user).for_list()
+
+    def export_rows(self, queryset: QuerySet[Customer]) -> tuple[list[str], Iterable[Any]]:
+        def rows() -> Iterable[list[Any]]:
+            for c in queryset.iterator(chunk_size=2000):
+                yield [
+                    c.client_id, c.first_name, c.last_name, c.mobile, c.alt_mobile, c.email,
+                    c.get_status_display(), c.city, c.state, c.country,
+                    mask("date_of_birth", c.date_of_birth), mask("pan", c.pan),
+                    mask("aadhaar", c.aadhaar), c.get_id_type_display(),
+                    mask("id_number", c.id_number), _iso(c.created_at),
+                    _iso(c.account_opened_at), _iso(c.account_activated_at),
+                    _iso(c.last_activity_at),
+                    c.assigned_to.username if c.assigned_to else "",
+                ]
+        return EXPORT_HEADER, rows()
+
+
+TABS = ("overview", "activities", "history")
+
+
+class CustomerDetailView(ModuleView):
+    module = "customers"
+
+    def get(self, request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
+        if tab not in TABS:
+            raise Http404("No such tab.")
+        customer = selectors.customer_for(request.user, pk)
+        context = _profile_context(request, customer, tab)
+        return render(request, "customers/customer_detail.html", context)
+
+
+def _profile_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str, Any]:
+    user = request.user
+    context: dict[str, Any] = {
+        "customer": customer,
+        "tab": tab,
+        "tone": STATUS_TONES.get(customer.status, "grey"),
+        "can_edit": services.can_edit(user, customer),
+        "can_reveal": can_view_sensitive(user),
+        "masked": {f: mask(f, getattr(customer, f)) for f in SENSITIVE_FIELDS},
+        "status_form": StatusForm(initial={"status": ""}),
+        "transitions": [(s, Status(s).label) for s in customer.allowed_transitions()],
+        "activity_form": ActivityForm(),
+    }
+    if tab == "overview":
+        context["status_history"] = selectors.status_history(customer)
+    elif tab == "activities":
+        context.update(_timeline(request, customer))
+    elif tab == "history":
+        page = Paginator(selectors.audit_history(customer), 25).get_page(request.GET.get("page"))
+        context["audit_page"] = page
+    return context
+
+
+def _timeline(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    kind = request.GET.get("kind", "")
+    activities = Activity.objects.filter(customer=customer).select_related("actor")
+    if kind in Kind.values:
+        activities = activities.filter(kind=kind)
+    page = Paginator(activities, 25).get_page(request.GET.get("page"))
+    return {"activity_page": page, "kind": kind, "kinds": Kind.choices}
+
+
+class CustomerCreateView(ModuleView):
+    module = "customers"
+    write_methods = frozenset({"GET", "POST"})
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, CustomerForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = CustomerForm(request.POST)
+        if form.is_valid():
+            try:
+                customer = services.register_customer(actor=request.user,
+                                                      data=form.service_data())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"{customer.full_name} registered as {customer.client_id}.")
+                return redirect("customers:detail", pk=customer.pk)
+        return self._render(request, form, status=400)
+
+    def _render(self, request: HttpRequest, form: CustomerForm, status: int = 200) -> HttpResponse:
+        return render(request, "customers/customer_form.html",
+                      {"form": form, "title": "Add customer"}, status=status)
+
+
+class CustomerEditView(ModuleView):
+    module = "customers"
+    write_methods = frozenset({"GET", "POST"})
+
+    def _customer(self, request: HttpRequest, pk: int) -> Customer:
+        customer = selectors.customer_for(request.user, pk)
+        if not services.can_edit(request.user, customer):
+            raise PermissionDenied("You may change only customers assigned to you.")
+        return customer
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = self._customer(request, pk)
+        initial = {f: getattr(customer, f) for f in services.EDITABLE_FIELDS
+                   if f not in CustomerForm.SENSITIVE_INPUTS}
+        return self._render(request, CustomerForm(initial=initial, editing=True), customer)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = self._customer(request, pk)
+        form = CustomerForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                services.update_customer(customer, actor=request.user, data=form.service_data())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Changes saved.")
+                return redirect("customers:detail", pk=customer.pk)
+        return self._render(request, form, customer, status=400)
+
+    def _render(self, request: HttpRequest, form: CustomerForm, customer: Customer,
+                status: int = 200) -> HttpResponse:
+        return render(request, "customers/customer_form.html",
+                      {"form": form, "customer": customer, "masked":
+                       {f: mask(f, getattr(customer, f)) for f in SENSITIVE_FIELDS},
+                       "title": f"Edit {customer.full_name}"}, status=status)
+
+
+class CustomerStatusView(ModuleView):
+    module = "customers"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = selectors.customer_for(request.user, pk)
+        form = StatusForm(request.POST)
+        if form.is_valid():
+            try:
+                services.change_status(customer, actor=request.user,
+                                       to_status=form.cleaned_data["status"],
+                                       reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    messages.error(request, msg)
+            else:
+                messages.success(request, "Status changed.")
+        else:
+            for field, errors in form.errors.items():
+                messages.error(request, f"{form.fields[field].label or field}: {' '.join(errors)}")
+        return redirect("customers:detail", pk=pk)
+
+
+class CustomerRevealView(ModuleView):
+    """Reveal one sensitive value (htmx swaps the masked value for the clear one)."""
+
+    module = "customers"
+    write_methods = frozenset()  # revealing needs READ plus the sensitive permission
+
+    def post(self, request: HttpRequest, pk: int, field: str) -> HttpResponse:
+        customer = selectors.customer_for(request.user, pk)
+        value = services.reveal(customer, actor=request.user, field=field)
+        return render(request, "customers/_revealed.html", {"value": value, "field": field})
+
+
+class CustomerActivityView(ModuleView):
+    module = "activities"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = selectors.customer_for(request.user, pk)
+        form = ActivityForm(request.POST)
+        if form.is_valid():
+            try:
+                add_manual_activity(customer, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    messages.error(request, msg)
+            else:
+                messages.success(request, "Activity added.")
+        else:
+            messages.error(request, "Choose a type and write what happened.")
+        return redirect(reverse("customers:tab", args=[pk, "activities"]))
