@@ -503,6 +503,9 @@ COUNTRIES = ["IN", "US", "GB", "CA", "AU", "DE", "FR", "SG", "AE", "NL", "UK", "
 
 alnum_ish = st.text(string.ascii_letters + string.digits + " -", max_size=22)
 digits_ish = st.text(string.digits + " -", max_size=22)
+pan_ish = st.one_of(valid_pans, valid_pans.map(str.lower), alnum_ish)
+aadhaar_ish = st.one_of(aadhaar_bodies.map(with_check_digit), digits_ish)
+passport_ish = st.one_of(st.from_regex(r"[A-Za-z][0-9]{7}", fullmatch=True), alnum_ish)
 phone_ish = st.one_of(
     indian_mobile_variants().map(lambda case: case[1]),
     st.text(string.digits + " -+().", max_size=18),
@@ -510,18 +513,27 @@ phone_ish = st.one_of(
 )
 postal_ish = st.one_of(
     st.text(string.ascii_letters + string.digits + " -", max_size=12),
-    st.sampled_from(["560 001", "941051234", "sw1a1aa", " k1a0b1", "1012 ab", "2000"]),
+    st.text(string.digits + " -", max_size=11),
+    st.sampled_from(["560 001", "941051234", "sw1a1aa", " k1a0b1", "1012 ab", "018956"]),
 )
+ID_INPUTS: dict[str, st.SearchStrategy[str]] = {
+    "pan": pan_ish,
+    "aadhaar": aadhaar_ish,
+    "passport": passport_ish,
+    "voter_id": st.one_of(st.from_regex(r"[A-Za-z]{3}[0-9]{7}", fullmatch=True), alnum_ish),
+    "driving_licence": alnum_ish,
+    "national_id": alnum_ish,
+}
 
 # Each normaliser with inputs that are often close to valid, so that idempotence is
 # exercised on accepted values and not only on rejections.
 NORMALISERS: dict[str, tuple[Callable[[str], str], st.SearchStrategy[str]]] = {
-    "pan": (v.normalize_pan, st.one_of(valid_pans, alnum_ish)),
-    "aadhaar": (v.normalize_aadhaar, st.one_of(aadhaar_bodies.map(with_check_digit), digits_ish)),
+    "pan": (v.normalize_pan, pan_ish),
+    "aadhaar": (v.normalize_aadhaar, aadhaar_ish),
     "phone": (v.normalize_phone, phone_ish),
     "phone_gb": (lambda s: v.normalize_phone(s, region="GB"), phone_ish),
     "email": (v.normalize_email, st.one_of(st.emails(), st.text(max_size=30))),
-    "passport_in": (v.normalize_passport_number, alnum_ish),
+    "passport_in": (v.normalize_passport_number, passport_ish),
     "passport_us": (lambda s: v.normalize_passport_number(s, "US"), alnum_ish),
     "ifsc": (v.validate_ifsc, st.one_of(alnum_ish, st.sampled_from(["hdfc0001234", "021000021"]))),
     "bank_account": (v.validate_bank_account_number, digits_ish),
@@ -529,7 +541,7 @@ NORMALISERS: dict[str, tuple[Callable[[str], str], st.SearchStrategy[str]]] = {
         f"postal_{c or 'blank'}": ((lambda s, c=c: v.normalize_postal_code(s, c)), postal_ish)
         for c in COUNTRIES
     },
-    **{f"id_{t}": ((lambda s, t=t: v.normalize_id_number(t, s)), alnum_ish) for t in v.ID_TYPES},
+    **{f"id_{t}": ((lambda s, t=t: v.normalize_id_number(t, s)), ID_INPUTS[t]) for t in v.ID_TYPES},
 }
 
 FEW = hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

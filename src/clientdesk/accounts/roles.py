@@ -12,40 +12,60 @@ DEFAULT_ROLES: dict[str, dict] = {
         "description": "Own leads, customers, activities and tasks.",
         "can_view_sensitive": False,
         "edit_scope": "own",
-        "access": {Module.CUSTOMERS: W, Module.ACTIVITIES: W, Module.AUDIT: N,
-                   Module.ADMINISTRATION: N},
+        "access": {
+            Module.CUSTOMERS: W,
+            Module.ACTIVITIES: W,
+            Module.AUDIT: N,
+            Module.ADMINISTRATION: N,
+        },
     },
     "support": {
         "name": "Support User",
         "description": "Tickets and customer contact.",
         "can_view_sensitive": False,
         "edit_scope": "all",
-        "access": {Module.CUSTOMERS: R, Module.ACTIVITIES: W, Module.AUDIT: N,
-                   Module.ADMINISTRATION: N},
+        "access": {
+            Module.CUSTOMERS: R,
+            Module.ACTIVITIES: W,
+            Module.AUDIT: N,
+            Module.ADMINISTRATION: N,
+        },
     },
     "manager": {
         "name": "Manager",
         "description": "Team performance, approvals and reports.",
         "can_view_sensitive": False,
         "edit_scope": "all",
-        "access": {Module.CUSTOMERS: W, Module.ACTIVITIES: W, Module.AUDIT: N,
-                   Module.ADMINISTRATION: N},
+        "access": {
+            Module.CUSTOMERS: W,
+            Module.ACTIVITIES: W,
+            Module.AUDIT: N,
+            Module.ADMINISTRATION: N,
+        },
     },
     "compliance": {
         "name": "Compliance Officer",
         "description": "KYC review, screening, monitoring and the audit trail.",
         "can_view_sensitive": True,
         "edit_scope": "all",
-        "access": {Module.CUSTOMERS: W, Module.ACTIVITIES: W, Module.AUDIT: R,
-                   Module.ADMINISTRATION: N},
+        "access": {
+            Module.CUSTOMERS: W,
+            Module.ACTIVITIES: W,
+            Module.AUDIT: R,
+            Module.ADMINISTRATION: N,
+        },
     },
     "admin": {
         "name": "Admin",
         "description": "Everything, including users and roles.",
         "can_view_sensitive": True,
         "edit_scope": "all",
-        "access": {Module.CUSTOMERS: W, Module.ACTIVITIES: W, Module.AUDIT: R,
-                   Module.ADMINISTRATION: W},
+        "access": {
+            Module.CUSTOMERS: W,
+            Module.ACTIVITIES: W,
+            Module.AUDIT: R,
+            Module.ADMINISTRATION: W,
+        },
     },
 }
 
@@ -57,8 +77,9 @@ def install_default_roles(role_model, access_model) -> None:  # type: ignore[no-
     for slug, spec in DEFAULT_ROLES.items():
         role, _ = role_model.objects.get_or_create(
             slug=slug,
-            defaults={k: spec[k] for k in ("name", "description", "can_view_sensitive",
-                                           "edit_scope")},
+            defaults={
+                k: spec[k] for k in ("name", "description", "can_view_sensitive", "edit_scope")
+            },
         )
         for module, level in spec["access"].items():
             access_model.objects.get_or_create(

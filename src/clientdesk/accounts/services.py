@@ -39,8 +39,12 @@ def set_role_access(
             )
         role.can_view_sensitive, role.edit_scope = can_view_sensitive, edit_scope
         role.save(update_fields=["can_view_sensitive", "edit_scope"])
-        after = {**before, **levels, "can_view_sensitive": can_view_sensitive,
-                 "edit_scope": edit_scope}
+        after = {
+            **before,
+            **levels,
+            "can_view_sensitive": can_view_sensitive,
+            "edit_scope": edit_scope,
+        }
         changes = audit.diff(before, after)
         if changes:
             audit.record(actor=actor, action="permission_change", target=role, changes=changes)
@@ -54,6 +58,11 @@ def issue_api_token(user: Any, *, actor: Any, rotate: bool = False) -> str:
             Token.objects.filter(user=user).delete()
         token, created = Token.objects.get_or_create(user=user)
         if created:
-            audit.record(actor=actor, action="create", target=audit.Target(
-                "authtoken.token", str(user.pk), f"API token of {user.username}"))
+            audit.record(
+                actor=actor,
+                action="create",
+                target=audit.Target(
+                    "authtoken.token", str(user.pk), f"API token of {user.username}"
+                ),
+            )
     return token.key

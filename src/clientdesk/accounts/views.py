@@ -27,11 +27,17 @@ class RoleMatrixView(ModuleView):
         for role in roles:
             levels = {a.module: a.level for a in role.module_access.all()}
             rows.append({"role": role, "cells": [(m, levels.get(m.value, 0)) for m in Module]})
-        return render(request, "accounts/roles.html", {
-            "rows": rows, "modules": list(Module), "levels": Access.choices,
-            "scopes": Role.EditScope.choices,
-            "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
-        })
+        return render(
+            request,
+            "accounts/roles.html",
+            {
+                "rows": rows,
+                "modules": list(Module),
+                "levels": Access.choices,
+                "scopes": Role.EditScope.choices,
+                "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
+            },
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         role = get_object_or_404(Role, pk=request.POST.get("role"))
@@ -40,7 +46,9 @@ class RoleMatrixView(ModuleView):
             raw = request.POST.get(f"level_{module.value}", "0")
             levels[module.value] = int(raw) if raw.isdigit() else -1
         services.set_role_access(
-            role, actor=request.user, levels=levels,
+            role,
+            actor=request.user,
+            levels=levels,
             can_view_sensitive=request.POST.get("can_view_sensitive") == "on",
             edit_scope=request.POST.get("edit_scope", "all"),
         )
@@ -62,5 +70,6 @@ def _audit_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -
 @receiver(user_login_failed)
 def _audit_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    audit.record(actor=None, action="login_failed",
-                 target=audit.Target("accounts.user", "", username))
+    audit.record(
+        actor=None, action="login_failed", target=audit.Target("accounts.user", "", username)
+    )

@@ -26,8 +26,12 @@ def log_activity(
     when = when or timezone.now()
     with transaction.atomic():
         activity = Activity.objects.create(
-            customer=customer, kind=kind, body=body, data=data or {},
-            actor=actor if getattr(actor, "pk", None) else None, created_at=when,
+            customer=customer,
+            kind=kind,
+            body=body,
+            data=data or {},
+            actor=actor if getattr(actor, "pk", None) else None,
+            created_at=when,
         )
         type(customer).objects.filter(pk=customer.pk).update(last_activity_at=when)
         customer.last_activity_at = when
@@ -35,7 +39,7 @@ def log_activity(
 
 
 def add_manual_activity(customer: Any, *, actor: Any, kind: str, body: str) -> Activity:
-    """"+ Activity": a note, call, WhatsApp message or meeting typed by a user."""
+    """ "+ Activity": a note, call, WhatsApp message or meeting typed by a user."""
     errors: dict[str, str] = {}
     if kind not in MANUAL_KINDS:
         errors["kind"] = "Choose note, call, WhatsApp message or meeting."
@@ -48,7 +52,9 @@ def add_manual_activity(customer: Any, *, actor: Any, kind: str, body: str) -> A
     with transaction.atomic():
         activity = log_activity(customer, actor=actor, kind=kind, body=body.strip())
         audit.record(
-            actor=actor, action="create", target=activity,
+            actor=actor,
+            action="create",
+            target=activity,
             changes={"kind": {"old": None, "new": kind}},
         )
     return activity

@@ -50,16 +50,21 @@ class DefaultCursorPagination(CursorPagination):
 
 def _django_validation_detail(exc: DjangoValidationError) -> Any:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errs for m in e.messages]
-                for field, errs in exc.error_dict.items()}
+        return {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
     return {"non_field_errors": exc.messages}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Field errors as a JSON map with a stable code; services' Django errors mapped too."""
     if isinstance(exc, DjangoValidationError):
-        codes = {getattr(e, "code", None) for errs in getattr(exc, "error_dict", {}).values()
-                 for e in errs} - {None}
+        codes = {
+            getattr(e, "code", None)
+            for errs in getattr(exc, "error_dict", {}).values()
+            for e in errs
+        } - {None}
         body = _django_validation_detail(exc)
         code = next(iter(codes)) if len(codes) == 1 else "invalid"
         return Response({"code": code, "errors": body}, status=400)
@@ -71,9 +76,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        data = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        data = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
         response.data = {"code": "invalid", "errors": data}
     elif isinstance(exc, exceptions.APIException):
-        response.data = {"code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
-                         "detail": str(exc.detail)}
+        response.data = {
+            "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
+            "detail": str(exc.detail),
+        }
     return response

@@ -148,7 +148,8 @@ def verify(batch_size: int = 5000) -> VerifyResult:
     head = AuditChainHead.objects.filter(pk=1).first()
     if head and head.seq != checked:
         return VerifyResult(
-            checked, f"records after #{checked} are missing (the chain ends at #{head.seq})",
+            checked,
+            f"records after #{checked} are missing (the chain ends at #{head.seq})",
             checked + 1,
         )
     if head and head.hash != prev_hash:

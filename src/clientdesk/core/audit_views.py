@@ -25,12 +25,35 @@ class AuditListView(ObjectListView):
         return AuditEvent.objects.select_related("actor").order_by("-seq")
 
     def export_rows(self, queryset: QuerySet[AuditEvent]) -> tuple[list[str], Iterable[Any]]:
-        header = ["seq", "created_at", "actor", "action", "object_type", "object_id",
-                  "object", "changes", "source", "ip_address", "request_id", "hash"]
+        header = [
+            "seq",
+            "created_at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object",
+            "changes",
+            "source",
+            "ip_address",
+            "request_id",
+            "hash",
+        ]
         rows = (
-            [e.seq, e.created_at.isoformat(), e.actor_label, e.action, e.object_type,
-             e.object_id, e.object_repr, e.changes, e.source, e.ip_address or "",
-             e.request_id, e.hash]
+            [
+                e.seq,
+                e.created_at.isoformat(),
+                e.actor_label,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                e.changes,
+                e.source,
+                e.ip_address or "",
+                e.request_id,
+                e.hash,
+            ]
             for e in queryset.iterator(chunk_size=2000)
         )
         return header, rows

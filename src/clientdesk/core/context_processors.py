@@ -25,6 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if module and not has_access(user, module):
             continue
         active = request.path == "/" if prefix == "/" else request.path.startswith(prefix)
-        items.append({"label": label, "url": reverse(name), "icon": icon, "active": active,
-                      "badge": None})
+        items.append(
+            {"label": label, "url": reverse(name), "icon": icon, "active": active, "badge": None}
+        )
     return {"nav": items}

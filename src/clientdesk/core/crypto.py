@@ -22,8 +22,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import models
 
-TOKEN_PREFIX = "gAAAA"  # every Fernet token starts with its version byte, base64-encoded
-
 
 @lru_cache(maxsize=1)
 def _fernet() -> MultiFernet:

@@ -77,6 +77,9 @@ class AuditChainHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"
+
 
 class Counter(models.Model):
     """Named, gap-free counters (client IDs, ticket numbers ...)."""

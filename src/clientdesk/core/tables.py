@@ -20,8 +20,9 @@ def render_changes(changes: dict[str, Any]) -> Any:
 
 class AuditEventTable(tables.Table):
     seq = tables.Column(verbose_name="#", order_by=("seq",))
-    created_at = tables.DateTimeColumn(verbose_name="When", format="d M Y, H:i:s",
-                                       order_by=("seq",))
+    created_at = tables.DateTimeColumn(
+        verbose_name="When", format="d M Y, H:i:s", order_by=("seq",)
+    )
     actor_label = tables.Column(verbose_name="Who", orderable=False)
     action = tables.Column(orderable=False)
     target = tables.Column(empty_values=(), verbose_name="Record", orderable=False)
@@ -39,12 +40,20 @@ class AuditEventTable(tables.Table):
         return record.get_action_display()
 
     def render_target(self, record: AuditEvent) -> Any:
-        return format_html('{}<div class="muted mono">{}:{}</div>', record.object_repr,
-                           record.object_type, record.object_id)
+        return format_html(
+            '{}<div class="muted mono">{}:{}</div>',
+            record.object_repr,
+            record.object_type,
+            record.object_id,
+        )
 
     def render_changes(self, value: dict[str, Any]) -> Any:
         return render_changes(value)
 
     def render_origin(self, record: AuditEvent) -> Any:
-        return format_html('{} · {}<div class="muted mono">{}</div>', record.source,
-                           record.ip_address or "—", record.request_id[:12])
+        return format_html(
+            '{} · {}<div class="muted mono">{}</div>',
+            record.source,
+            record.ip_address or "—",
+            record.request_id[:12],
+        )

@@ -48,7 +48,9 @@ class _Echo:
         return value
 
 
-def stream_csv(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
+def stream_csv(
+    filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]
+) -> StreamingHttpResponse:
     """A CSV response written row by row, so a million rows never sit in memory."""
     writer = csv.writer(_Echo())
 
@@ -80,16 +82,23 @@ class ObjectListView(ModuleView):
         raise NotImplementedError
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(),
-                                         request=request)
+        filterset = self.filterset_class(
+            request.GET or None, queryset=self.get_queryset(), request=request
+        )
         queryset = filterset.qs if filterset.is_valid() else self.get_queryset().none()
         if request.GET.get("export") == "csv":
             return self.export(queryset, filterset)
         table = self.table_class(queryset, request=request)
-        RequestConfig(request, paginate={"per_page": self.per_page,
-                                         "paginator_class": LazyPaginator}).configure(table)
-        context = {"table": table, "filterset": filterset, "title": self.title,
-                   "view": self, **self.extra_context()}
+        RequestConfig(
+            request, paginate={"per_page": self.per_page, "paginator_class": LazyPaginator}
+        ).configure(table)
+        context = {
+            "table": table,
+            "filterset": filterset,
+            "title": self.title,
+            "view": self,
+            **self.extra_context(),
+        }
         template = "core/_list_results.html" if request.htmx else self.template_name  # type: ignore[attr-defined]
         return render(request, template, context)
 
@@ -99,9 +108,12 @@ class ObjectListView(ModuleView):
     def export(self, queryset: QuerySet[Any], filterset: Any) -> HttpResponse:
         header, rows = self.export_rows(queryset)
         params = {k: v for k, v in self.request.GET.items() if k not in {"export", "page"}}
-        audit.record(actor=self.request.user, action="export",
-                     target=audit.Target(self.model._meta.label_lower, "", self.title),
-                     changes={"filters": params})
+        audit.record(
+            actor=self.request.user,
+            action="export",
+            target=audit.Target(self.model._meta.label_lower, "", self.title),
+            changes={"filters": params},
+        )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return stream_csv(f"{self.export_name}-{stamp}.csv", header, rows)
 
@@ -114,5 +126,8 @@ class SearchView(LoginRequiredMixin, View):
         started = time.perf_counter()
         groups = registry.search(request.user, term)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        return render(request, "core/_search_results.html",
-                      {"groups": groups, "term": term.strip(), "elapsed_ms": elapsed_ms})
+        return render(
+            request,
+            "core/_search_results.html",
+            {"groups": groups, "term": term.strip(), "elapsed_ms": elapsed_ms},
+        )

@@ -25,17 +25,20 @@ SORTABLE = (
 
 
 class CustomerFilterSet(filters.FilterSet):
-    q = filters.CharFilter(method="search", label="Search",
-                           help_text="Name, mobile, client ID, email; exact PAN/Aadhaar/ID number")
+    q = filters.CharFilter(
+        method="search",
+        label="Search",
+        help_text="Name, mobile, client ID, email; exact PAN/Aadhaar/ID number",
+    )
     status = filters.MultipleChoiceFilter(choices=Status.choices)
-    created_after = DayBoundFilter(field_name="created_at", bound="from",
-                                       label="Registered from")
-    created_before = DayBoundFilter(field_name="created_at", bound="to",
-                                        label="Registered to")
-    active_after = DayBoundFilter(field_name="last_activity_at", bound="from",
-                                      label="Last activity from")
-    active_before = DayBoundFilter(field_name="last_activity_at", bound="to",
-                                       label="Last activity to")
+    created_after = DayBoundFilter(field_name="created_at", bound="from", label="Registered from")
+    created_before = DayBoundFilter(field_name="created_at", bound="to", label="Registered to")
+    active_after = DayBoundFilter(
+        field_name="last_activity_at", bound="from", label="Last activity from"
+    )
+    active_before = DayBoundFilter(
+        field_name="last_activity_at", bound="to", label="Last activity to"
+    )
     city = filters.CharFilter(field_name="city", lookup_expr="iexact")
     state = filters.CharFilter(field_name="state", lookup_expr="iexact", label="State / region")
     assigned_to = filters.ModelChoiceFilter(

@@ -10,18 +10,36 @@ from clientdesk.activities.models import MANUAL_KINDS, Kind
 from .models import Gender, IdType, IncomeBand, MaritalStatus, SourceOfFunds, Status
 
 COUNTRIES = [
-    ("IN", "India"), ("US", "United States"), ("GB", "United Kingdom"), ("AE", "United Arab Emirates"),
-    ("SG", "Singapore"), ("CA", "Canada"), ("AU", "Australia"), ("DE", "Germany"), ("FR", "France"),
+    ("IN", "India"),
+    ("US", "United States"),
+    ("GB", "United Kingdom"),
+    ("AE", "United Arab Emirates"),
+    ("SG", "Singapore"),
+    ("CA", "Canada"),
+    ("AU", "Australia"),
+    ("DE", "Germany"),
+    ("FR", "France"),
 ]
 
 SECTIONS = (
-    ("Personal information", ("first_name", "last_name", "date_of_birth", "gender",
-                              "marital_status")),
+    (
+        "Personal information",
+        ("first_name", "last_name", "date_of_birth", "gender", "marital_status"),
+    ),
     ("Contact details", ("mobile", "alt_mobile", "email")),
     ("Address", ("address_line", "city", "state", "postal_code", "country")),
     ("Identification", ("id_type", "id_number", "pan", "aadhaar")),
-    ("Financial information", ("bank_account_number", "bank_ifsc", "bank_name", "income_band",
-                               "occupation", "source_of_funds")),
+    (
+        "Financial information",
+        (
+            "bank_account_number",
+            "bank_ifsc",
+            "bank_name",
+            "income_band",
+            "occupation",
+            "source_of_funds",
+        ),
+    ),
     ("Relationship", ("assigned_to",)),
 )
 
@@ -40,8 +58,9 @@ class CustomerForm(forms.Form):
     marital_status = forms.ChoiceField(choices=_blank(MaritalStatus.choices), required=False)
     mobile = forms.CharField(max_length=30, help_text="10-digit Indian mobile or +country code")
     alt_mobile = forms.CharField(max_length=30, required=False, label="Alternative mobile")
-    email = forms.CharField(max_length=254, required=False,
-                            widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    email = forms.CharField(
+        max_length=254, required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
     address_line = forms.CharField(max_length=255, required=False, label="Street address")
     city = forms.CharField(max_length=100, required=False)
     state = forms.CharField(max_length=100, required=False, label="State / region")
@@ -49,20 +68,31 @@ class CustomerForm(forms.Form):
     country = forms.ChoiceField(choices=COUNTRIES, initial="IN")
     id_type = forms.ChoiceField(choices=_blank(IdType.choices), required=False, label="ID type")
     id_number = forms.CharField(max_length=30, required=False, label="ID number")
-    pan = forms.CharField(max_length=10, required=False, label="PAN",
-                          widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    aadhaar = forms.CharField(max_length=14, required=False, label="Aadhaar",
-                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    bank_account_number = forms.CharField(max_length=24, required=False,
-                                          label="Bank account number")
+    pan = forms.CharField(
+        max_length=10,
+        required=False,
+        label="PAN",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    aadhaar = forms.CharField(
+        max_length=14,
+        required=False,
+        label="Aadhaar",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    bank_account_number = forms.CharField(
+        max_length=24, required=False, label="Bank account number"
+    )
     bank_ifsc = forms.CharField(max_length=11, required=False, label="IFSC / routing code")
     bank_name = forms.CharField(max_length=100, required=False)
-    income_band = forms.ChoiceField(choices=_blank(IncomeBand.choices), required=False,
-                                    label="Annual income")
+    income_band = forms.ChoiceField(
+        choices=_blank(IncomeBand.choices), required=False, label="Annual income"
+    )
     occupation = forms.CharField(max_length=100, required=False)
     source_of_funds = forms.ChoiceField(choices=_blank(SourceOfFunds.choices), required=False)
     assigned_to = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False,
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
         label="Assigned user",
     )
 
@@ -93,7 +123,9 @@ class StatusForm(forms.Form):
 
 
 class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in MANUAL_KINDS], initial=Kind.NOTE,
-                             label="Type")
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
-                           label="Details")
+    kind = forms.ChoiceField(
+        choices=[(k.value, k.label) for k in MANUAL_KINDS], initial=Kind.NOTE, label="Type"
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, label="Details"
+    )

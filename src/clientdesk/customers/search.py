@@ -21,8 +21,13 @@ from clientdesk.core.search import SearchHit
 
 from .models import HASHED_FIELDS, Customer
 
-STATUS_TONES = {"pending": "amber", "active": "green", "suspended": "orange",
-                "blocked": "red", "closed": "grey"}
+STATUS_TONES = {
+    "pending": "amber",
+    "active": "green",
+    "suspended": "orange",
+    "blocked": "red",
+    "closed": "grey",
+}
 _IDENTIFIER_RE = re.compile(r"^[A-Z0-9]{8,20}$")
 _HIGH = "\U0010ffff"
 
@@ -61,10 +66,12 @@ def _substring_q(lowered: str, digits: str) -> Q:
     if connection.vendor == "sqlite":
         terms = [lowered] + ([digits] if digits and digits != lowered and len(digits) >= 3 else [])
         match = " OR ".join(_fts_phrase(t) for t in terms)
-        return Q(pk__in=RawSQL(
-            "SELECT rowid FROM customers_customer_fts WHERE customers_customer_fts MATCH %s",
-            [match],
-        ))
+        return Q(
+            pk__in=RawSQL(
+                "SELECT rowid FROM customers_customer_fts WHERE customers_customer_fts MATCH %s",
+                [match],
+            )
+        )
     query = Q(search_name__contains=lowered) | Q(email__contains=lowered)
     if digits and len(digits) >= 3:
         query |= Q(mobile__contains=digits) | Q(alt_mobile__contains=digits)
@@ -110,8 +117,18 @@ class CustomerSearch:
         rows = list(
             Customer.objects.visible_to(user)
             .filter(search_q(term))
-            .only("id", "client_id", "first_name", "last_name", "search_name", "mobile",
-                  "alt_mobile", "email", "status", "city")
+            .only(
+                "id",
+                "client_id",
+                "first_name",
+                "last_name",
+                "search_name",
+                "mobile",
+                "alt_mobile",
+                "email",
+                "status",
+                "city",
+            )
             .order_by()[: limit * 3]
         )
         rows.sort(key=lambda c: _rank(c, term))

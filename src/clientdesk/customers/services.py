@@ -43,12 +43,30 @@ MODULE = "customers"
 PRIVILEGED_ROLE_SLUGS = {"manager", "admin"}
 
 EDITABLE_FIELDS = (
-    "first_name", "last_name", "date_of_birth", "gender", "marital_status",
-    "mobile", "alt_mobile", "email",
-    "address_line", "city", "state", "postal_code", "country",
-    "id_type", "id_number", "pan", "aadhaar",
-    "bank_account_number", "bank_ifsc", "bank_name",
-    "income_band", "occupation", "source_of_funds", "assigned_to",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "gender",
+    "marital_status",
+    "mobile",
+    "alt_mobile",
+    "email",
+    "address_line",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "id_type",
+    "id_number",
+    "pan",
+    "aadhaar",
+    "bank_account_number",
+    "bank_ifsc",
+    "bank_name",
+    "income_band",
+    "occupation",
+    "source_of_funds",
+    "assigned_to",
 )
 REQUIRED_FIELDS = ("first_name", "mobile")
 
@@ -58,6 +76,7 @@ ACTIVATION_CHECKS: list[Callable[[Customer], str | None]] = []
 
 
 # --- validation --------------------------------------------------------------------------
+
 
 def _normalizers(country: str) -> dict[str, Callable[[Any], Any]]:
     region = settings.DEFAULT_PHONE_REGION
@@ -146,8 +165,12 @@ def _check_dob(cleaned: dict[str, Any], errors: dict[str, list[str]]) -> None:
         errors.setdefault("date_of_birth", []).extend(exc.messages)
 
 
-_DUPLICATE_LABELS = {"mobile": "mobile number", "email": "email address", "pan": "PAN",
-                     "aadhaar": "Aadhaar number"}
+_DUPLICATE_LABELS = {
+    "mobile": "mobile number",
+    "email": "email address",
+    "pan": "PAN",
+    "aadhaar": "Aadhaar number",
+}
 
 
 def _check_duplicates(cleaned: dict[str, Any], *, instance: Customer | None, actor: Any) -> None:
@@ -172,7 +195,9 @@ def _check_duplicates(cleaned: dict[str, Any], *, instance: Customer | None, act
                 else f"Another customer already has this {label}."
             )
     if errors:
-        raise ValidationError(errors, code="duplicate")
+        raise ValidationError(
+            {name: ValidationError(msg, code="duplicate") for name, msg in errors.items()}
+        )
 
 
 def _apply(customer: Customer, cleaned: Mapping[str, Any]) -> None:
@@ -204,11 +229,16 @@ def _save_unique(customer: Customer, **kwargs: Any) -> None:
         text = str(exc).lower()
         field = next((f for f in ("mobile", "email", "pan", "aadhaar") if f in text), None)
         raise ValidationError(
-            {field or "__all__": "Another customer already has this value."}, code="duplicate"
+            {
+                field or "__all__": ValidationError(
+                    "Another customer already has this value.", code="duplicate"
+                )
+            }
         ) from exc
 
 
 # --- writes ------------------------------------------------------------------------------
+
 
 def register_customer(
     *, actor: Any, data: Mapping[str, Any], created_at: dt.datetime | None = None
@@ -231,11 +261,14 @@ def register_customer(
         _save_unique(customer)
         after = _snapshot(customer)
         audit.record(
-            actor=actor, action="create", target=customer,
+            actor=actor,
+            action="create",
+            target=customer,
             changes=audit.diff({}, after, sensitive=SENSITIVE_FIELDS),
         )
-        log_activity(customer, actor=actor, kind=Kind.CREATED, body="Customer registered.",
-                     when=now)
+        log_activity(
+            customer, actor=actor, kind=Kind.CREATED, body="Customer registered.", when=now
+        )
     return customer
 
 
@@ -254,9 +287,9 @@ def _require_edit(user: Any, customer: Customer) -> None:
 
 def update_customer(customer: Customer, *, actor: Any, data: Mapping[str, Any]) -> Customer:
     _require_edit(actor, customer)
-    if "assigned_to" in data and edits_only_own(actor):
-        if data["assigned_to"] != customer.assigned_to:
-            raise ValidationError({"assigned_to": "Your role cannot reassign customers."})
+    reassigning = "assigned_to" in data and data["assigned_to"] != customer.assigned_to
+    if reassigning and edits_only_own(actor):
+        raise ValidationError({"assigned_to": "Your role cannot reassign customers."})
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         before = _snapshot(customer)
@@ -268,7 +301,9 @@ def update_customer(customer: Customer, *, actor: Any, data: Mapping[str, Any]) 
         _save_unique(customer)
         audit.record(actor=actor, action="update", target=customer, changes=changes)
         log_activity(
-            customer, actor=actor, kind=Kind.EDIT,
+            customer,
+            actor=actor,
+            kind=Kind.EDIT,
             body="Updated " + ", ".join(_field_label(f) for f in changes) + ".",
             data={"fields": sorted(changes)},
         )
@@ -301,15 +336,25 @@ def change_status(customer: Customer, *, actor: Any, to_status: str, reason: str
             fields.append("account_activated_at")
         customer.save(update_fields=fields)
         StatusChange.objects.create(
-            customer=customer, from_status=from_status, to_status=to_status, reason=reason,
-            actor=actor if getattr(actor, "pk", None) else None, created_at=now,
+            customer=customer,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            actor=actor if getattr(actor, "pk", None) else None,
+            created_at=now,
         )
         audit.record(
-            actor=actor, action="status_change", target=customer,
+            actor=actor,
+            action="status_change",
+            target=customer,
             changes={"status": {"old": from_status, "new": to_status}, "reason": reason},
         )
         log_activity(
-            customer, actor=actor, kind=Kind.STATUS_CHANGE, body=reason, when=now,
+            customer,
+            actor=actor,
+            kind=Kind.STATUS_CHANGE,
+            body=reason,
+            when=now,
             data={"from": from_status, "to": to_status},
         )
     return customer
@@ -318,18 +363,20 @@ def change_status(customer: Customer, *, actor: Any, to_status: str, reason: str
 def _check_transition(customer: Customer, to_status: str, actor: Any) -> None:
     current = customer.status
     if to_status == current:
-        raise ValidationError({"status": f"The customer is already {customer.get_status_display()}."})
-    if to_status not in TRANSITIONS[current]:
         raise ValidationError(
-            {"status": f"A {Status(current).label} customer cannot become {Status(to_status).label}."},
-            code="invalid_transition",
+            {"status": f"The customer is already {customer.get_status_display()}."}
         )
+    if to_status not in TRANSITIONS[current]:
+        message = f"A {Status(current).label} customer cannot become {Status(to_status).label}."
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
     if (current, to_status) in PRIVILEGED_TRANSITIONS and not _is_privileged(actor):
         raise PermissionDenied("Only a Manager or an Admin can reactivate a blocked customer.")
     if current == Status.PENDING and to_status == Status.ACTIVE:
         problems = [msg for check in ACTIVATION_CHECKS if (msg := check(customer))]
         if problems:
-            raise ValidationError({"status": problems}, code="activation_blocked")
+            raise ValidationError(
+                {"status": [ValidationError(p, code="activation_blocked") for p in problems]}
+            )
 
 
 def _is_privileged(user: Any) -> bool:
@@ -354,9 +401,7 @@ def reveal(customer: Customer, *, actor: Any, field: str) -> str:
 def find_by_identifier(value: str) -> list[int]:
     """Customer ids whose PAN, Aadhaar or ID number equals ``value`` (keyed-hash lookup)."""
     candidates = {value.strip().upper(), value.replace(" ", "").replace("-", "").upper()}
-    hashes = {
-        keyed_hash(kind, v) for v in candidates if v for kind in HASHED_FIELDS
-    }
+    hashes = {keyed_hash(kind, v) for v in candidates if v for kind in HASHED_FIELDS}
     from django.db.models import Q
 
     query = Q(pan_hash__in=hashes) | Q(aadhaar_hash__in=hashes) | Q(id_number_hash__in=hashes)

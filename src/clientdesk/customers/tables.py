@@ -11,7 +11,9 @@ from .search import STATUS_TONES
 
 class CustomerTable(tables.Table):
     name = tables.Column(
-        accessor="search_name", verbose_name="Name", order_by=("search_name", "id"),
+        accessor="search_name",
+        verbose_name="Name",
+        order_by=("search_name", "id"),
         linkify=("customers:detail", {"pk": tables.A("pk")}),
     )
     client_id = tables.Column(verbose_name="Client ID", order_by=("client_id",))
@@ -19,8 +21,10 @@ class CustomerTable(tables.Table):
     status = tables.Column(order_by=("status", "search_name", "id"))
     city = tables.Column(order_by=("city", "search_name", "id"))
     last_activity = tables.DateTimeColumn(
-        accessor="last_activity_at", verbose_name="Last activity",
-        order_by=("last_activity_at", "id"), format="d M Y, H:i",
+        accessor="last_activity_at",
+        verbose_name="Last activity",
+        order_by=("last_activity_at", "id"),
+        format="d M Y, H:i",
     )
 
     class Meta:

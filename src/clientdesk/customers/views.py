@@ -16,7 +16,7 @@ from django.urls import reverse
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.activities.services import add_manual_activity
 from clientdesk.core.masking import mask
-from clientdesk.core.permissions import can_view_sensitive
+from clientdesk.core.permissions import Access, can_view_sensitive, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 
 from . import selectors, services
@@ -27,9 +27,26 @@ from .search import STATUS_TONES
 from .tables import CustomerTable
 
 EXPORT_HEADER = [
-    "Client ID", "First name", "Last name", "Mobile", "Alternative mobile", "Email", "Status",
-    "City", "State", "Country", "Date of birth", "PAN", "Aadhaar", "ID type", "ID number",
-    "Created", "Account opened", "Account activated", "Last activity", "Assigned user",
+    "Client ID",
+    "First name",
+    "Last name",
+    "Mobile",
+    "Alternative mobile",
+    "Email",
+    "Status",
+    "City",
+    "State",
+    "Country",
+    "Date of birth",
+    "PAN",
+    "Aadhaar",
+    "ID type",
+    "ID number",
+    "Created",
+    "Account opened",
+    "Account activated",
+    "Last activity",
+    "Assigned user",
 ]
 
 
@@ -49,19 +66,35 @@ class CustomerListView(ObjectListView):
     def get_queryset(self) -> QuerySet[Customer]:
         return Customer.objects.visible_to(self.request.user).for_list()
 
+    def extra_context(self) -> dict[str, Any]:
+        return {"can_add": has_access(self.request.user, "customers", Access.WRITE)}
+
     def export_rows(self, queryset: QuerySet[Customer]) -> tuple[list[str], Iterable[Any]]:
         def rows() -> Iterable[list[Any]]:
             for c in queryset.iterator(chunk_size=2000):
                 yield [
-                    c.client_id, c.first_name, c.last_name, c.mobile, c.alt_mobile, c.email,
-                    c.get_status_display(), c.city, c.state, c.country,
-                    mask("date_of_birth", c.date_of_birth), mask("pan", c.pan),
-                    mask("aadhaar", c.aadhaar), c.get_id_type_display(),
-                    mask("id_number", c.id_number), _iso(c.created_at),
-                    _iso(c.account_opened_at), _iso(c.account_activated_at),
+                    c.client_id,
+                    c.first_name,
+                    c.last_name,
+                    c.mobile,
+                    c.alt_mobile,
+                    c.email,
+                    c.get_status_display(),
+                    c.city,
+                    c.state,
+                    c.country,
+                    mask("date_of_birth", c.date_of_birth),
+                    mask("pan", c.pan),
+                    mask("aadhaar", c.aadhaar),
+                    c.get_id_type_display(),
+                    mask("id_number", c.id_number),
+                    _iso(c.created_at),
+                    _iso(c.account_opened_at),
+                    _iso(c.account_activated_at),
                     _iso(c.last_activity_at),
                     c.assigned_to.username if c.assigned_to else "",
                 ]
+
         return EXPORT_HEADER, rows()
 
 
@@ -122,18 +155,23 @@ class CustomerCreateView(ModuleView):
         form = CustomerForm(request.POST)
         if form.is_valid():
             try:
-                customer = services.register_customer(actor=request.user,
-                                                      data=form.service_data())
+                customer = services.register_customer(actor=request.user, data=form.service_data())
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, f"{customer.full_name} registered as {customer.client_id}.")
+                messages.success(
+                    request, f"{customer.full_name} registered as {customer.client_id}."
+                )
                 return redirect("customers:detail", pk=customer.pk)
         return self._render(request, form, status=400)
 
     def _render(self, request: HttpRequest, form: CustomerForm, status: int = 200) -> HttpResponse:
-        return render(request, "customers/customer_form.html",
-                      {"form": form, "title": "Add customer"}, status=status)
+        return render(
+            request,
+            "customers/customer_form.html",
+            {"form": form, "title": "Add customer"},
+            status=status,
+        )
 
 
 class CustomerEditView(ModuleView):
@@ -148,8 +186,11 @@ class CustomerEditView(ModuleView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = self._customer(request, pk)
-        initial = {f: getattr(customer, f) for f in services.EDITABLE_FIELDS
-                   if f not in CustomerForm.SENSITIVE_INPUTS}
+        initial = {
+            f: getattr(customer, f)
+            for f in services.EDITABLE_FIELDS
+            if f not in CustomerForm.SENSITIVE_INPUTS
+        }
         return self._render(request, CustomerForm(initial=initial, editing=True), customer)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -165,12 +206,20 @@ class CustomerEditView(ModuleView):
                 return redirect("customers:detail", pk=customer.pk)
         return self._render(request, form, customer, status=400)
 
-    def _render(self, request: HttpRequest, form: CustomerForm, customer: Customer,
-                status: int = 200) -> HttpResponse:
-        return render(request, "customers/customer_form.html",
-                      {"form": form, "customer": customer, "masked":
-                       {f: mask(f, getattr(customer, f)) for f in SENSITIVE_FIELDS},
-                       "title": f"Edit {customer.full_name}"}, status=status)
+    def _render(
+        self, request: HttpRequest, form: CustomerForm, customer: Customer, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request,
+            "customers/customer_form.html",
+            {
+                "form": form,
+                "customer": customer,
+                "masked": {f: mask(f, getattr(customer, f)) for f in SENSITIVE_FIELDS},
+                "title": f"Edit {customer.full_name}",
+            },
+            status=status,
+        )
 
 
 class CustomerStatusView(ModuleView):
@@ -181,9 +230,12 @@ class CustomerStatusView(ModuleView):
         form = StatusForm(request.POST)
         if form.is_valid():
             try:
-                services.change_status(customer, actor=request.user,
-                                       to_status=form.cleaned_data["status"],
-                                       reason=form.cleaned_data["reason"])
+                services.change_status(
+                    customer,
+                    actor=request.user,
+                    to_status=form.cleaned_data["status"],
+                    reason=form.cleaned_data["reason"],
+                )
             except ValidationError as exc:
                 for msg in exc.messages:
                     messages.error(request, msg)

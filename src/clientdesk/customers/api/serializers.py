@@ -54,24 +54,68 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "client_id", "full_name", "first_name", "last_name", "date_of_birth", "gender",
-            "marital_status", "mobile", "alt_mobile", "email", "address_line", "city", "state",
-            "postal_code", "country", "id_type", "id_number", "pan", "aadhaar",
-            "bank_account_number", "bank_ifsc", "bank_name", "income_band", "occupation",
-            "source_of_funds", "status", "assigned_to", "created_at", "account_opened_at",
-            "account_activated_at", "last_activity_at", "updated_at",
+            "id",
+            "client_id",
+            "full_name",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "gender",
+            "marital_status",
+            "mobile",
+            "alt_mobile",
+            "email",
+            "address_line",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            "id_type",
+            "id_number",
+            "pan",
+            "aadhaar",
+            "bank_account_number",
+            "bank_ifsc",
+            "bank_name",
+            "income_band",
+            "occupation",
+            "source_of_funds",
+            "status",
+            "assigned_to",
+            "created_at",
+            "account_opened_at",
+            "account_activated_at",
+            "last_activity_at",
+            "updated_at",
         ]
-        read_only_fields = ["client_id", "created_at", "account_opened_at",
-                            "account_activated_at", "last_activity_at", "updated_at"]
+        read_only_fields = [
+            "client_id",
+            "created_at",
+            "account_opened_at",
+            "account_activated_at",
+            "last_activity_at",
+            "updated_at",
+        ]
         extra_kwargs = {
             name: {"required": False, "allow_blank": True, "validators": []}
-            for name in ("first_name", "mobile", "last_name", "alt_mobile", "email",
-                         "address_line", "city", "state", "postal_code", "country",
-                         "bank_ifsc", "bank_name", "occupation")
+            for name in (
+                "first_name",
+                "mobile",
+                "last_name",
+                "alt_mobile",
+                "email",
+                "address_line",
+                "city",
+                "state",
+                "postal_code",
+                "country",
+                "bank_ifsc",
+                "bank_name",
+                "occupation",
+            )
         } | {
             name: {"required": False, "allow_blank": True}
-            for name in ("gender", "marital_status", "id_type", "income_band",
-                         "source_of_funds")
+            for name in ("gender", "marital_status", "id_type", "income_band", "source_of_funds")
         }
 
     def service_data(self) -> dict[str, Any]:

@@ -23,8 +23,11 @@ from .serializers import (
 
 
 class CustomerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Customers: the same filters, search (`q`) and ordering (`sort`) as the list page."""
 
@@ -48,8 +51,9 @@ class CustomerViewSet(
         customer = self.get_object()
         serializer = self.get_serializer(customer, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        customer = services.update_customer(customer, actor=request.user,
-                                            data=serializer.service_data())
+        customer = services.update_customer(
+            customer, actor=request.user, data=serializer.service_data()
+        )
         return Response(self.get_serializer(customer).data)
 
     @extend_schema(request=StatusChangeSerializer, responses=CustomerSerializer)
@@ -58,9 +62,12 @@ class CustomerViewSet(
         customer = self.get_object()
         body = StatusChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        customer = services.change_status(customer, actor=request.user,
-                                          to_status=body.validated_data["status"],
-                                          reason=body.validated_data["reason"])
+        customer = services.change_status(
+            customer,
+            actor=request.user,
+            to_status=body.validated_data["status"],
+            reason=body.validated_data["reason"],
+        )
         return Response(self.get_serializer(customer).data)
 
     @extend_schema(request=RevealSerializer, responses=RevealResultSerializer)

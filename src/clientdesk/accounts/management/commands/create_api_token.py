@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from clientdesk.accounts.services import issue_api_token
+
+
+class Command(BaseCommand):
+    help = "Print the REST API token of USERNAME (created on first use)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--rotate", action="store_true", help="Replace an existing token.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            user = get_user_model().objects.get(username=options["username"])
+        except get_user_model().DoesNotExist as exc:
+            raise CommandError(f"No user named {options['username']!r}.") from exc
+        if not user.is_active:
+            raise CommandError(f"{user.username} is deactivated.")
+        self.stdout.write(issue_api_token(user, actor=None, rotate=options["rotate"]))
