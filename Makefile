@@ -96,7 +96,7 @@ bench: venv
 # --- cleaning --------------------------------------------------------------------------------
 
 clean:
-	rm -rf .mypy_cache .ruff_cache .pytest_cache test-artifacts $(VAR_DIR)/staticfiles
+	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis test-artifacts $(VAR_DIR)/staticfiles
 	rm -rf src/clientdesk/static/vendor
 	find . -path ./.venv -prune -o -path ./.tools -prune -o -path ./node_modules -prune \
 		-o -name __pycache__ -type d -print0 | xargs -0 rm -rf

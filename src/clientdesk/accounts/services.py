@@ -31,7 +31,7 @@ def set_role_access(
         raise ValidationError("Unknown module, level or scope.")
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
-        before = {r.module: r.level for r in role.module_access.all()}
+        before: dict[str, Any] = {r.module: r.level for r in role.module_access.all()}
         before.update(can_view_sensitive=role.can_view_sensitive, edit_scope=role.edit_scope)
         for module, level in levels.items():
             RoleModuleAccess.objects.update_or_create(

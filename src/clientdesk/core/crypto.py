@@ -103,7 +103,7 @@ class EncryptedDateField(models.TextField):
             value = dt.date.fromisoformat(value)
         return encrypt(value.isoformat())
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         from django import forms
 
         return forms.DateField(**{"required": not self.blank, **kwargs})

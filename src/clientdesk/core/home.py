@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,7 +11,7 @@ from clientdesk.core.permissions import has_access
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    context = {}
+    context: dict[str, Any] = {}
     if has_access(request.user, "customers"):
         from clientdesk.customers.models import Customer, Status
         from clientdesk.customers.selectors import status_counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 
@@ -36,7 +37,7 @@ def mask_date(value: dt.date | None) -> str:
     return "XX/XX/XXXX" if value else ""
 
 
-MASKERS = {
+MASKERS: dict[str, Callable[[Any], str]] = {
     "pan": mask_pan,
     "aadhaar": mask_aadhaar,
     "id_number": mask_tail,

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
@@ -27,7 +28,7 @@ class ModuleView(LoginRequiredMixin, View):
     module: ClassVar[str]
     write_methods = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             level = Access.WRITE if request.method in self.write_methods else Access.READ
             require(request.user, self.module, level)
@@ -81,7 +82,7 @@ class ObjectListView(ModuleView):
     def export_rows(self, queryset: QuerySet[Any]) -> tuple[list[str], Iterable[Iterable[Any]]]:
         raise NotImplementedError
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         filterset = self.filterset_class(
             request.GET or None, queryset=self.get_queryset(), request=request
         )
@@ -105,7 +106,7 @@ class ObjectListView(ModuleView):
     def extra_context(self) -> dict[str, Any]:
         return {}
 
-    def export(self, queryset: QuerySet[Any], filterset: Any) -> HttpResponse:
+    def export(self, queryset: QuerySet[Any], filterset: Any) -> HttpResponseBase:
         header, rows = self.export_rows(queryset)
         params = {k: v for k, v in self.request.GET.items() if k not in {"export", "page"}}
         audit.record(

@@ -311,7 +311,7 @@ def update_customer(customer: Customer, *, actor: Any, data: Mapping[str, Any]) 
 
 
 def _field_label(name: str) -> str:
-    return str(Customer._meta.get_field(name).verbose_name)
+    return str(getattr(Customer._meta.get_field(name), "verbose_name", name))
 
 
 def change_status(customer: Customer, *, actor: Any, to_status: str, reason: str) -> Customer:

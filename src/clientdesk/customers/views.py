@@ -243,7 +243,8 @@ class CustomerStatusView(ModuleView):
                 messages.success(request, "Status changed.")
         else:
             for field, errors in form.errors.items():
-                messages.error(request, f"{form.fields[field].label or field}: {' '.join(errors)}")
+                text = " ".join(str(e) for e in errors)
+                messages.error(request, f"{form.fields[field].label or field}: {text}")
         return redirect("customers:detail", pk=pk)
 
 
