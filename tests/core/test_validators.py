@@ -535,7 +535,14 @@ NORMALISERS: dict[str, tuple[Callable[[str], str], st.SearchStrategy[str]]] = {
     "email": (v.normalize_email, st.one_of(st.emails(), st.text(max_size=30))),
     "passport_in": (v.normalize_passport_number, passport_ish),
     "passport_us": (lambda s: v.normalize_passport_number(s, "US"), alnum_ish),
-    "ifsc": (v.validate_ifsc, st.one_of(alnum_ish, st.sampled_from(["hdfc0001234", "021000021"]))),
+    "ifsc": (
+        v.validate_ifsc,
+        st.one_of(
+            st.from_regex(r"[A-Za-z]{4}0[A-Za-z0-9]{6}", fullmatch=True),
+            st.sampled_from(["021000021", "011000015"]),
+            alnum_ish,
+        ),
+    ),
     "bank_account": (v.validate_bank_account_number, digits_ish),
     **{
         f"postal_{c or 'blank'}": ((lambda s, c=c: v.normalize_postal_code(s, c)), postal_ish)
