@@ -92,6 +92,12 @@ INSTALLED_APPS = [
     "clientdesk.accounts",
     "clientdesk.customers",
     "clientdesk.activities",
+    "clientdesk.notifications",
+    "clientdesk.leads",
+    "clientdesk.tickets",
+    "clientdesk.calls",
+    "clientdesk.followups",
+    "clientdesk.comms",
 ]
 
 MIDDLEWARE = [

@@ -14,31 +14,56 @@ from .models import MANUAL_KINDS, Activity, Kind
 
 
 def log_activity(
-    customer: Any,
+    customer: Any = None,
     *,
     actor: Any,
     kind: str,
     body: str = "",
     data: dict[str, Any] | None = None,
     when: Any = None,
+    subject: Any = None,
 ) -> Activity:
-    """Append one activity and bump ``customer.last_activity_at`` (same transaction)."""
+    """Append one activity about ``subject`` (default: the customer).
+
+    Moves ``last_activity_at`` of the customer and of the subject (when it has one) forward,
+    in the same transaction.
+    """
     when = when or timezone.now()
+    subject = subject if subject is not None else customer
     with transaction.atomic():
         activity = Activity.objects.create(
             customer=customer,
+            subject_type=subject._meta.label_lower,
+            subject_id=str(subject.pk),
             kind=kind,
             body=body,
             data=data or {},
             actor=actor if getattr(actor, "pk", None) else None,
             created_at=when,
         )
-        type(customer).objects.filter(pk=customer.pk).update(last_activity_at=when)
-        customer.last_activity_at = when
+        for record in {id(r): r for r in (customer, subject) if r is not None}.values():
+            if hasattr(record, "last_activity_at"):
+                type(record).objects.filter(pk=record.pk).update(last_activity_at=when)
+                record.last_activity_at = when
     return activity
 
 
-def add_manual_activity(customer: Any, *, actor: Any, kind: str, body: str) -> Activity:
+def timeline(subject: Any) -> Any:
+    """Activities about one record, newest first (a customer's includes its tickets')."""
+    from clientdesk.customers.models import Customer
+
+    if isinstance(subject, Customer):
+        queryset = Activity.objects.filter(customer=subject)
+    else:
+        queryset = Activity.objects.filter(
+            subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
+        )
+    return queryset.select_related("actor")
+
+
+def add_manual_activity(
+    customer: Any, *, actor: Any, kind: str, body: str, subject: Any = None
+) -> Activity:
     """ "+ Activity": a note, call, WhatsApp message or meeting typed by a user."""
     errors: dict[str, str] = {}
     if kind not in MANUAL_KINDS:
@@ -50,7 +75,9 @@ def add_manual_activity(customer: Any, *, actor: Any, kind: str, body: str) -> A
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        activity = log_activity(customer, actor=actor, kind=kind, body=body.strip())
+        activity = log_activity(
+            customer, actor=actor, kind=kind, body=body.strip(), subject=subject
+        )
         audit.record(
             actor=actor,
             action="create",
@@ -60,4 +87,4 @@ def add_manual_activity(customer: Any, *, actor: Any, kind: str, body: str) -> A
     return activity
 
 
-__all__ = ["Kind", "add_manual_activity", "log_activity"]
+__all__ = ["Kind", "add_manual_activity", "log_activity", "timeline"]

@@ -1,19 +1,28 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from .permissions import has_access
 
 # (label, url name, icon, module or None for always, url prefix that marks it active)
 NAVIGATION = [
     ("Dashboard", "home", "layout-dashboard", None, "/"),
+    ("Leads", "leads:list", "user-plus", "leads", "/leads/"),
     ("Customers", "customers:list", "users", "customers", "/customers/"),
+    ("Tickets", "tickets:list", "ticket", "tickets", "/tickets/"),
+    ("Call logs", "calls:list", "phone", "calls", "/calls/"),
+    ("My tasks", "followups:mine", "list-checks", "tasks", "/tasks/"),
+    ("Messages", "comms:list", "message-circle", "messages", "/messages/"),
     ("Audit trail", "audit:list", "history", "audit", "/audit/"),
     ("Users & roles", "accounts:roles", "settings", "administration", "/admin-area/"),
 ]
+
+# url name -> function(user) -> int shown as a badge (e.g. tasks due); apps register here.
+NAV_BADGES: dict[str, Callable[[Any], int]] = {}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -24,8 +33,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for label, name, icon, module, prefix in NAVIGATION:
         if module and not has_access(user, module):
             continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # the module is not installed
+            continue
         active = request.path == "/" if prefix == "/" else request.path.startswith(prefix)
-        items.append(
-            {"label": label, "url": reverse(name), "icon": icon, "active": active, "badge": None}
-        )
+        badge = NAV_BADGES[name](user) if name in NAV_BADGES else None
+        items.append({"label": label, "url": url, "icon": icon, "active": active, "badge": badge})
     return {"nav": items}

@@ -15,6 +15,11 @@ from django.db import models
 class Module(models.TextChoices):
     CUSTOMERS = "customers", "Customers"
     ACTIVITIES = "activities", "Activities"
+    LEADS = "leads", "Leads"
+    TICKETS = "tickets", "Tickets"
+    CALLS = "calls", "Call logs"
+    TASKS = "tasks", "Tasks"
+    MESSAGES = "messages", "Messages"
     AUDIT = "audit", "Audit trail"
     ADMINISTRATION = "administration", "Users & roles"
 

@@ -86,7 +86,9 @@ class ObjectListView(ModuleView):
         filterset = self.filterset_class(
             request.GET or None, queryset=self.get_queryset(), request=request
         )
-        queryset = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+        # Unbound (no query string) means "everything"; bound with bad input means nothing.
+        invalid = filterset.is_bound and not filterset.is_valid()
+        queryset = self.get_queryset().none() if invalid else filterset.qs
         if request.GET.get("export") == "csv":
             return self.export(queryset, filterset)
         table = self.table_class(queryset, request=request)

@@ -122,6 +122,20 @@ class StatusForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
+class ReviewForm(forms.Form):
+    """The profile-review SOP of the broker guide: the three verification points."""
+
+    contact_verified = forms.BooleanField(required=False, label="Contact info verified")
+    no_pending_tickets = forms.BooleanField(required=False, label="No pending tickets")
+    recent_activity_logged = forms.BooleanField(required=False, label="Recent activity logged")
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        label="Notes for the team",
+    )
+
+
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[(k.value, k.label) for k in MANUAL_KINDS], initial=Kind.NOTE, label="Type"

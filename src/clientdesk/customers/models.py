@@ -155,6 +155,14 @@ class Customer(models.Model):
     account_opened_at = models.DateTimeField(null=True, blank=True)
     account_activated_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CustomerQuerySet.as_manager()

@@ -15,7 +15,10 @@ from .models import Customer, Status, StatusChange
 def customer_for(user: Any, pk: int) -> Customer:
     """Fetch and authorize together: 404 for what the user may not see."""
     return get_object_or_404(
-        Customer.objects.visible_to(user).select_related("assigned_to", "created_by"), pk=pk
+        Customer.objects.visible_to(user).select_related(
+            "assigned_to", "created_by", "last_reviewed_by"
+        ),
+        pk=pk,
     )
 
 

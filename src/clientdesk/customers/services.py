@@ -363,9 +363,8 @@ def change_status(customer: Customer, *, actor: Any, to_status: str, reason: str
 def _check_transition(customer: Customer, to_status: str, actor: Any) -> None:
     current = customer.status
     if to_status == current:
-        raise ValidationError(
-            {"status": f"The customer is already {customer.get_status_display()}."}
-        )
+        message = f"The customer is already {customer.get_status_display()}."
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
     if to_status not in TRANSITIONS[current]:
         message = f"A {Status(current).label} customer cannot become {Status(to_status).label}."
         raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
@@ -377,6 +376,53 @@ def _check_transition(customer: Customer, to_status: str, actor: Any) -> None:
             raise ValidationError(
                 {"status": [ValidationError(p, code="activation_blocked") for p in problems]}
             )
+
+
+REVIEW_CHECKLIST = {
+    "contact_verified": "Contact info verified",
+    "no_pending_tickets": "No pending tickets",
+    "recent_activity_logged": "Recent activity logged",
+}
+
+
+def review_profile(
+    customer: Customer, *, actor: Any, checklist: Mapping[str, bool], notes: str = ""
+) -> Customer:
+    """Record the profile-review SOP as an activity and stamp who reviewed when."""
+    require(actor, MODULE, Access.READ)
+    require(actor, "activities", Access.WRITE)
+    unknown = set(checklist) - set(REVIEW_CHECKLIST)
+    if unknown:
+        raise ValidationError({"checklist": f"Unknown items: {', '.join(sorted(unknown))}."})
+    items = {key: bool(checklist.get(key)) for key in REVIEW_CHECKLIST}
+    now = timezone.now()
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer.last_reviewed_at = now
+        customer.last_reviewed_by = actor if getattr(actor, "pk", None) else None
+        customer.save(update_fields=["last_reviewed_at", "last_reviewed_by", "updated_at"])
+        done = [label for key, label in REVIEW_CHECKLIST.items() if items[key]]
+        open_items = [label for key, label in REVIEW_CHECKLIST.items() if not items[key]]
+        body = "Profile reviewed. " + (
+            f"Open points: {', '.join(open_items)}." if open_items else "All points verified."
+        )
+        if notes.strip():
+            body += "\n" + notes.strip()
+        log_activity(
+            customer,
+            actor=actor,
+            kind=Kind.REVIEW,
+            body=body,
+            when=now,
+            data={"checklist": items, "verified": done},
+        )
+        audit.record(
+            actor=actor,
+            action="update",
+            target=customer,
+            changes={"last_reviewed_at": {"old": None, "new": now.isoformat()}},
+        )
+    return customer
 
 
 def _is_privileged(user: Any) -> bool:

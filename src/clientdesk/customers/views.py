@@ -13,15 +13,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from clientdesk.activities.models import Activity, Kind
-from clientdesk.activities.services import add_manual_activity
+from clientdesk.activities.models import Kind
+from clientdesk.activities.services import add_manual_activity, timeline
 from clientdesk.core.masking import mask
 from clientdesk.core.permissions import Access, can_view_sensitive, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 
 from . import selectors, services
+from . import tabs as profile_tabs
 from .filtersets import CustomerFilterSet
-from .forms import ActivityForm, CustomerForm, StatusForm
+from .forms import ActivityForm, CustomerForm, ReviewForm, StatusForm
 from .models import SENSITIVE_FIELDS, Customer, Status
 from .search import STATUS_TONES
 from .tables import CustomerTable
@@ -98,50 +99,61 @@ class CustomerListView(ObjectListView):
         return EXPORT_HEADER, rows()
 
 
-TABS = ("overview", "activities", "history")
-
-
 class CustomerDetailView(ModuleView):
     module = "customers"
 
     def get(self, request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
-        if tab not in TABS:
+        tabs = profile_tabs.visible_tabs(request.user)
+        current = next((t for t in tabs if t.slug == tab), None)
+        if current is None:
             raise Http404("No such tab.")
         customer = selectors.customer_for(request.user, pk)
-        context = _profile_context(request, customer, tab)
+        context = _profile_context(request, customer, current)
+        context["tabs"] = [(t, t.count(customer) if t.count else None) for t in tabs]
         return render(request, "customers/customer_detail.html", context)
 
 
-def _profile_context(request: HttpRequest, customer: Customer, tab: str) -> dict[str, Any]:
+def _profile_context(
+    request: HttpRequest, customer: Customer, tab: profile_tabs.ProfileTab
+) -> dict[str, Any]:
     user = request.user
     context: dict[str, Any] = {
         "customer": customer,
-        "tab": tab,
+        "tab": tab.slug,
+        "tab_template": tab.template,
         "tone": STATUS_TONES.get(customer.status, "grey"),
         "can_edit": services.can_edit(user, customer),
         "can_reveal": can_view_sensitive(user),
         "masked": {f: mask(f, getattr(customer, f)) for f in SENSITIVE_FIELDS},
-        "status_form": StatusForm(initial={"status": ""}),
         "transitions": [(s, Status(s).label) for s in customer.allowed_transitions()],
-        "activity_form": ActivityForm(),
     }
-    if tab == "overview":
-        context["status_history"] = selectors.status_history(customer)
-    elif tab == "activities":
-        context.update(_timeline(request, customer))
-    elif tab == "history":
-        page = Paginator(selectors.audit_history(customer), 25).get_page(request.GET.get("page"))
-        context["audit_page"] = page
+    if tab.context:
+        context.update(tab.context(request, customer))
     return context
 
 
-def _timeline(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+def overview_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    return {"status_history": selectors.status_history(customer)}
+
+
+def activities_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     kind = request.GET.get("kind", "")
-    activities = Activity.objects.filter(customer=customer).select_related("actor")
+    activities = timeline(customer)
     if kind in Kind.values:
         activities = activities.filter(kind=kind)
     page = Paginator(activities, 25).get_page(request.GET.get("page"))
-    return {"activity_page": page, "kind": kind, "kinds": Kind.choices}
+    return {
+        "activity_page": page,
+        "kind": kind,
+        "kinds": Kind.choices,
+        "activity_form": ActivityForm(),
+        "activity_action": reverse("customers:add_activity", args=[customer.pk]),
+    }
+
+
+def history_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    page = Paginator(selectors.audit_history(customer), 25).get_page(request.GET.get("page"))
+    return {"audit_page": page}
 
 
 class CustomerCreateView(ModuleView):
@@ -258,6 +270,22 @@ class CustomerRevealView(ModuleView):
         customer = selectors.customer_for(request.user, pk)
         value = services.reveal(customer, actor=request.user, field=field)
         return render(request, "customers/_revealed.html", {"value": value, "field": field})
+
+
+class CustomerReviewView(ModuleView):
+    """Review profile (SOP): needs to read the customer and write activities."""
+
+    module = "activities"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        customer = selectors.customer_for(request.user, pk)
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            notes = data.pop("notes", "")
+            services.review_profile(customer, actor=request.user, checklist=data, notes=notes)
+            messages.success(request, "Profile review recorded.")
+        return redirect("customers:detail", pk=pk)
 
 
 class CustomerActivityView(ModuleView):

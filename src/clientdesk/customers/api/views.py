@@ -52,7 +52,9 @@ class CustomerViewSet(
         serializer = self.get_serializer(customer, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         customer = services.update_customer(
-            customer, actor=request.user, data=serializer.service_data()  # type: ignore[attr-defined]
+            customer,
+            actor=request.user,
+            data=serializer.service_data(),  # type: ignore[attr-defined]
         )
         return Response(self.get_serializer(customer).data)
 

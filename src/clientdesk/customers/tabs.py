@@ -1,0 +1,41 @@
+"""Tabs of the customer profile. Other modules add theirs (Tickets, Calls, Documents ...).
+
+A tab names the module it needs, an optional count shown on the tab ("Tickets (2)"), the
+template that renders it and a function that builds its context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+from clientdesk.core.permissions import has_access
+
+
+@dataclass(frozen=True)
+class ProfileTab:
+    slug: str
+    label: str
+    module: str
+    template: str
+    order: int
+    count: Callable[[Any], int] | None = None
+    context: Callable[[HttpRequest, Any], dict[str, Any]] | None = None
+
+
+_tabs: dict[str, ProfileTab] = {}
+
+
+def register(tab: ProfileTab) -> None:
+    _tabs[tab.slug] = tab
+
+
+def visible_tabs(user: Any) -> list[ProfileTab]:
+    return sorted((t for t in _tabs.values() if has_access(user, t.module)), key=lambda t: t.order)
+
+
+def get(slug: str) -> ProfileTab | None:
+    return _tabs.get(slug)
