@@ -37,9 +37,12 @@ def allow_tampering() -> None:
     """Switch off the database guard, as an attacker with DDL rights could (test-local)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks queued on the table block ALTER TABLE: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "ALTER TABLE core_auditevent DISABLE TRIGGER core_auditevent_append_only"
             )
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             cursor.execute("DROP TRIGGER core_auditevent_no_update")
             cursor.execute("DROP TRIGGER core_auditevent_no_delete")

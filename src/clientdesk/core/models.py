@@ -81,6 +81,16 @@ class AuditChainHead(models.Model):
         return f"audit head #{self.seq}"
 
 
+class ScheduleState(models.Model):
+    """When each periodic task was last enqueued (see ``core.schedule``)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_enqueued_at}"
+
+
 class Counter(models.Model):
     """Named, gap-free counters (client IDs, ticket numbers ...)."""
 

@@ -241,9 +241,17 @@ def _save_unique(customer: Customer, **kwargs: Any) -> None:
 
 
 def register_customer(
-    *, actor: Any, data: Mapping[str, Any], created_at: dt.datetime | None = None
+    *,
+    actor: Any,
+    data: Mapping[str, Any],
+    created_at: dt.datetime | None = None,
+    opened_at: dt.datetime | None = None,
 ) -> Customer:
-    """Registration (DFS guide step 2): a new Pending customer with an opened account."""
+    """Registration (DFS guide step 2): a new Pending customer with an opened account.
+
+    A lead conversion passes the lead's creation time as ``created_at`` (and its
+    account-opened time, if the lead had one, as ``opened_at``).
+    """
     require(actor, MODULE, Access.WRITE)
     cleaned = clean_customer_data(data, actor=actor)
     now = timezone.now()
@@ -253,7 +261,7 @@ def register_customer(
             status=Status.PENDING,
             created_by=actor if getattr(actor, "pk", None) else None,
             created_at=created_at or now,
-            account_opened_at=now,
+            account_opened_at=opened_at or now,
         )
         if cleaned.get("assigned_to") is None and edits_only_own(actor):
             cleaned["assigned_to"] = actor  # a Sales User's own registrations stay theirs
