@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
@@ -30,7 +31,9 @@ class CustomerFilterSet(filters.FilterSet):
         label="Search",
         help_text="Name, mobile, client ID, email; exact PAN/Aadhaar/ID number",
     )
-    status = filters.MultipleChoiceFilter(choices=Status.choices)
+    status = filters.MultipleChoiceFilter(
+        choices=Status.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+    )
     created_after = DayBoundFilter(field_name="created_at", bound="from", label="Registered from")
     created_before = DayBoundFilter(field_name="created_at", bound="to", label="Registered to")
     active_after = DayBoundFilter(
