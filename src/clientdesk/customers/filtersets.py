@@ -32,7 +32,7 @@ class CustomerFilterSet(filters.FilterSet):
         help_text="Name, mobile, client ID, email; exact PAN/Aadhaar/ID number",
     )
     status = filters.MultipleChoiceFilter(
-        choices=Status.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+        choices=Status.choices, widget=forms.CheckboxSelectMultiple
     )
     created_after = DayBoundFilter(field_name="created_at", bound="from", label="Registered from")
     created_before = DayBoundFilter(field_name="created_at", bound="to", label="Registered to")
