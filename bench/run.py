@@ -465,12 +465,24 @@ def data_sizes(vendor: str) -> dict[str, Any]:
     return sizes
 
 
+def wait_for_quiet(load: float, timeout: int) -> float:
+    started = time.monotonic()
+    if load <= 0:
+        return 0.0
+    while os.getloadavg()[0] > load and time.monotonic() - started < timeout:
+        log(f"waiting for a quieter machine: load average {os.getloadavg()[0]:.1f} > {load}")
+        time.sleep(20)
+    return round(time.monotonic() - started)
+
+
 def run_engine(args: argparse.Namespace) -> int:
     engine = args.engine
     customers = args.customers or DEFAULT_CUSTOMERS[engine]
     env = engine_env(engine)
     os.environ.update(env)
     seed = prepare_database(engine, customers, args.reseed, env)
+    if args.prepare_only:
+        return 0
 
     sys.path.insert(0, str(REPO / "src"))
     import django
@@ -502,6 +514,8 @@ def run_engine(args: argparse.Namespace) -> int:
         "load_average_before": os.getloadavg(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
+    results["waited_for_quiet_s"] = wait_for_quiet(args.quiet, args.quiet_timeout)
+    results["load_average_before"] = os.getloadavg()
     with Server(env, args.port, VAR_DIR / f"bench-gunicorn-{engine}.log"):
         browser = Browser(args.port)
         browser.login("manager", demo_password())
@@ -563,8 +577,17 @@ def main() -> int:
     parser.add_argument("--sql-runs", type=int, default=100, help="timed runs of the bare SQL")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reseed", action="store_true", help="always start a new database")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="create and seed the database, measure nothing"
+    )
     parser.add_argument("--sample-seed", type=int, default=7, help="picks the sample records")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--quiet", type=float, default=0.0, metavar="LOAD",
+        help="before measuring, wait (up to --quiet-timeout s) for the 1-minute load average "
+        "to fall to LOAD; the machine is shared, so busy neighbours distort the figures",
+    )  # fmt: skip
+    parser.add_argument("--quiet-timeout", type=int, default=1800)
     args = parser.parse_args()
     if args.engine != "all":
         return run_engine(args)

@@ -260,6 +260,53 @@ MIN_CUSTOMER_AGE = int(os.environ.get("MIN_CUSTOMER_AGE", "18"))
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "IN")
 LIST_PAGE_SIZE = int(os.environ.get("LIST_PAGE_SIZE", "50"))
 
+# Messages to customers (comms). Email goes through Django's email API: SMTP when EMAIL_HOST
+# is set, otherwise files under var/outbox/email (development). Tests use Django's locmem.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "outbox" / "email"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ClientDesk <no-reply@clientdesk.local>")
+COMMS_SENDER_NAME = os.environ.get("COMMS_SENDER_NAME", "ClientDesk")
+COMMS_SUPPORT_EMAIL = os.environ.get("COMMS_SUPPORT_EMAIL", "support@clientdesk.local")
+COMMS_OUTBOX_DIR = Path(os.environ.get("COMMS_OUTBOX_DIR", VAR_DIR / "outbox"))
+
+
+def _comms_channel(name: str) -> dict[str, object]:
+    """SMS / WhatsApp / push: the generic HTTP provider when COMMS_<NAME>_URL is set."""
+    url = os.environ.get(f"COMMS_{name}_URL", "")
+    fallback = "memory" if TESTING else "file"
+    return {
+        "provider": os.environ.get(f"COMMS_{name}_PROVIDER", "http" if url else fallback),
+        "url": url,
+        "token": os.environ.get(f"COMMS_{name}_TOKEN", ""),
+        "auth_header": os.environ.get(f"COMMS_{name}_AUTH_HEADER", "Authorization"),
+        "auth_scheme": os.environ.get(f"COMMS_{name}_AUTH_SCHEME", "Bearer"),
+        "timeout": float(os.environ.get(f"COMMS_{name}_TIMEOUT", "10")),
+    }
+
+
+COMMS_CHANNELS = {
+    "email": {"provider": os.environ.get("COMMS_EMAIL_PROVIDER", "email")},
+    "sms": _comms_channel("SMS"),
+    "whatsapp": _comms_channel("WHATSAPP"),
+    "push": _comms_channel("PUSH"),
+    "in_app": {"provider": "in_app"},
+}
+# Seconds to wait after attempt 1, 2, 3 ... fails; a message is failed after MAX_ATTEMPTS.
+COMMS_RETRY_DELAYS = [int(s) for s in env_list("COMMS_RETRY_DELAYS", "60,300,1500")]
+COMMS_MAX_ATTEMPTS = int(os.environ.get("COMMS_MAX_ATTEMPTS", "4"))
+
 # Security. Production values; development keeps plain HTTP on localhost working.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; keep default

@@ -238,12 +238,13 @@ def test_change_status_with_a_reason(
     expect(history).to_contain_text("Meena Krishnan")
     screenshot(page, "profile-overview")
 
-    page.get_by_role("link", name="Activities").click()
+    tabs = page.get_by_role("navigation", name="Customer sections")
+    tabs.get_by_role("link", name="Activities").click()
     expect(page.locator(".timeline")).to_contain_text("KYC documents verified in branch.")
     expect(page.locator(".timeline")).to_contain_text("Customer registered.")
     screenshot(page, "profile-activities")
 
-    page.get_by_role("link", name="History").click()
+    tabs.get_by_role("link", name="History").click()
     expect(page.locator("main table")).to_contain_text("Status changed")
     screenshot(page, "profile-history")
 

@@ -287,6 +287,13 @@ def test_several_bad_fields(api_client_for: Any, manager: Any) -> None:
     assert set(response.json()["errors"]) == {"pan", "aadhaar", "mobile"}
 
 
+@pytest.mark.parametrize("country", ["ß", "ﬃ", "ZZ"])
+def test_bad_country_is_400_not_500(api_client_for: Any, manager: Any, country: str) -> None:
+    response = api_client_for(manager).post(LIST_URL, api_body(country=country), format="json")
+    assert response.status_code == 400
+    assert "country" in response.json()["errors"]
+
+
 def test_duplicate_is_400_with_code(
     api_client_for: Any, manager: Any, customer: Customer
 ) -> None:

@@ -251,6 +251,22 @@ def test_postal_code_of_another_country_is_refused(
     assert list(errors_of(info)) == ["postal_code"]
 
 
+@pytest.mark.parametrize("country", ["ZZ", "1", "IND", "ß", "ﬃ", "I N"])
+def test_unknown_country_is_refused(
+    admin_user: Any, valid_data: dict[str, Any], country: str
+) -> None:
+    """Found by the API fuzz test: "ﬃ".upper() is "FFI", too long for the column (a 500)."""
+    valid_data.update(country=country, postal_code="")
+    with pytest.raises(ValidationError) as info:
+        services.register_customer(actor=admin_user, data=valid_data)
+    assert list(errors_of(info)) == ["country"]
+
+
+def test_country_is_upper_cased(admin_user: Any, valid_data: dict[str, Any]) -> None:
+    valid_data.update(country="us", postal_code="94105")
+    assert services.register_customer(actor=admin_user, data=valid_data).country == "US"
+
+
 # --- duplicates --------------------------------------------------------------------------
 
 

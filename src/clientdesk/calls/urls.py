@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "calls"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.CallListView.as_view(), name="list"),
+    path("new/", views.CallCreateView.as_view(), name="create"),
+    path("customer/<int:pk>/log/", views.CustomerCallView.as_view(), name="log_customer_call"),
+    path("customer/<int:pk>/whatsapp/", views.WhatsAppLogView.as_view(), name="log_whatsapp"),
+]

@@ -40,4 +40,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         active = request.path == "/" if prefix == "/" else request.path.startswith(prefix)
         badge = NAV_BADGES[name](user) if name in NAV_BADGES else None
         items.append({"label": label, "url": url, "icon": icon, "active": active, "badge": badge})
-    return {"nav": items}
+    return {"nav": items, "unread_notifications": _unread_notifications(request, user)}
+
+
+def _unread_notifications(request: HttpRequest, user: Any) -> int:
+    """The top-bar bell's badge: one COUNT on the (recipient, read_at) index per request
+    (kept on the request: tables render with the request and rerun context processors)."""
+    from clientdesk.notifications.services import unread_count
+
+    if not hasattr(request, "_unread_notifications"):
+        request._unread_notifications = unread_count(user)  # type: ignore[attr-defined]
+    return request._unread_notifications  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ def customer_for(user: Any, pk: int) -> Customer:
     """Fetch and authorize together: 404 for what the user may not see."""
     return get_object_or_404(
         Customer.objects.visible_to(user).select_related(
-            "assigned_to", "created_by", "last_reviewed_by"
+            "assigned_to", "created_by", "last_reviewed_by", "source_lead"
         ),
         pk=pk,
     )

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -96,6 +98,14 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def _is_country_code(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and value.isascii()
+        and value.upper() in phonenumbers.SUPPORTED_REGIONS
+    )
+
+
 def clean_customer_data(
     data: Mapping[str, Any], *, instance: Customer | None = None, actor: Any = None
 ) -> dict[str, Any]:
@@ -108,6 +118,9 @@ def clean_customer_data(
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     country = (merged.get("country") or "IN").upper()
+    if not _is_country_code(merged.get("country") or "IN"):
+        # ASCII first: "ß".upper() is "SS" and "ﬃ".upper() is "FFI" (too long for the column).
+        errors["country"] = ["Choose a country by its two-letter ISO code, e.g. IN."]
     cleaned["country"] = country
     normalizers = _normalizers(country)
     for name in EDITABLE_FIELDS:
@@ -365,7 +378,26 @@ def change_status(customer: Customer, *, actor: Any, to_status: str, reason: str
             when=now,
             data={"from": from_status, "to": to_status},
         )
+        transaction.on_commit(
+            partial(_queue_status_message, customer, actor, from_status, to_status), robust=True
+        )
     return customer
+
+
+def _queue_status_message(customer: Customer, actor: Any, old: str, new: str) -> None:
+    """Tell the customer (email, SMS, in-app by default; opt-outs respected)."""
+    from clientdesk.comms.services import queue_customer_message
+
+    queue_customer_message(
+        customer,
+        actor=actor,
+        event="customer_status_changed",
+        context={
+            "old_status": Status(old).label,
+            "new_status": Status(new).label,
+            "new_status_code": new,
+        },
+    )
 
 
 def _check_transition(customer: Customer, to_status: str, actor: Any) -> None:

@@ -22,8 +22,10 @@ class ProfileTab:
     module: str
     template: str
     order: int
-    count: Callable[[Any], int] | None = None
+    count: Callable[..., int] | None = None
     context: Callable[[HttpRequest, Any], dict[str, Any]] | None = None
+    # True: ``count(customer, user)`` counts only what the user may see (e.g. own calls).
+    count_per_user: bool = False
 
 
 _tabs: dict[str, ProfileTab] = {}
@@ -35,6 +37,12 @@ def register(tab: ProfileTab) -> None:
 
 def visible_tabs(user: Any) -> list[ProfileTab]:
     return sorted((t for t in _tabs.values() if has_access(user, t.module)), key=lambda t: t.order)
+
+
+def tab_count(tab: ProfileTab, customer: Any, user: Any) -> int | None:
+    if tab.count is None:
+        return None
+    return tab.count(customer, user) if tab.count_per_user else tab.count(customer)
 
 
 def get(slug: str) -> ProfileTab | None:

@@ -109,7 +109,7 @@ class CustomerDetailView(ModuleView):
             raise Http404("No such tab.")
         customer = selectors.customer_for(request.user, pk)
         context = _profile_context(request, customer, current)
-        context["tabs"] = [(t, t.count(customer) if t.count else None) for t in tabs]
+        context["tabs"] = [(t, profile_tabs.tab_count(t, customer, request.user)) for t in tabs]
         return render(request, "customers/customer_detail.html", context)
 
 

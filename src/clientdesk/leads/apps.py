@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,12 @@ class LeadsConfig(AppConfig):
     name = "clientdesk.leads"
     label = "leads"
     verbose_name = "Leads"
+
+    def ready(self) -> None:
+        from clientdesk.core import schedule, search
+
+        from . import search as lead_search
+        from . import tasks
+
+        search.registry.register(lead_search.LeadSearch())
+        schedule.register("leads.expire_leads", tasks.expire_leads, every=dt.timedelta(days=1))

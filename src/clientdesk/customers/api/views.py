@@ -60,7 +60,7 @@ class CustomerViewSet(
 
     @extend_schema(request=StatusChangeSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])
-    def status(self, request: Request, pk: str | None = None) -> Response:
+    def status(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         customer = self.get_object()
         body = StatusChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -74,7 +74,7 @@ class CustomerViewSet(
 
     @extend_schema(request=RevealSerializer, responses=RevealResultSerializer)
     @action(detail=True, methods=["post"])
-    def reveal(self, request: Request, pk: str | None = None) -> Response:
+    def reveal(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         customer = self.get_object()
         body = RevealSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -1,0 +1,273 @@
+"""Name normalization for screening: tokens, canonical spellings and phonetic keys.
+
+Three layers, each coarser than the last, and each idempotent:
+
+1. :func:`fold` - Unicode to plain lower case: compatibility decomposition, diacritics
+   dropped (``Jérôme`` -> ``jerome``), letters without a decomposition mapped (``ø``,
+   ``ß``, ``ł``, ``æ``), apostrophes and transliteration marks removed without splitting
+   (``Rifa'i`` -> ``rifai``), every other non-alphanumeric character a separator.
+2. :func:`name_tokens` - the tokens compared: honorifics and titles (Mr, Dr, Haji, Sheikh,
+   General...), particles (al, el, bin, ibn, de, van...) and company legal forms (Ltd,
+   LLC, S.A....) are dropped; ``Abd``/``Abdul``/``Abdel``/``Abd al`` + the next name are
+   joined into one token (``Abdul Rahman`` = ``Abd al-Rahman`` = ``Abdurrahman`` ->
+   ``abdrahman``); each token gets its *canonical spelling* (:func:`canonical_token`):
+   doubled letters collapsed (``aa`` -> ``a``: Aadhya = Adhya), ``ee`` -> ``i``,
+   ``oo``/``ou`` -> ``u``, ``ph`` -> ``f``, a final ``y``/``iy``/``ii`` after a consonant ->
+   ``i`` (Dmitry = Dmitriy = Dmitrii), and known transliteration families mapped to one form
+   (Mohammed, Muhammad, Mohamed, Mohd, Md -> ``muhammad``; Ahmed -> ``ahmad``;
+   Hussein/Husain/Hossein -> ``husain``; Yousef/Yusuf -> ``yusuf``; Osama -> ``usama``...).
+3. :func:`phonetic_key` - a small sound key per canonical token, used to find spelling
+   variants the canonical form does not unify: ``kh``/``gh``/``th``/``dh``/``bh`` lose the
+   ``h``, ``sh`` -> ``s``, ``ch``/``tch`` -> ``c``, ``zh``/``dj``/``dzh`` -> ``j``, ``q``
+   -> ``k``, ``x`` -> ``ks``, ``w`` -> ``v``; vowels fall into three classes (``a``;
+   ``e i y`` -> ``i``; ``o u`` -> ``u``) and runs of one class collapse; a final ``h``
+   after a vowel goes (Fatimah = Fatima). Lakshmi = Laxmi, Chaudhary = Choudhury =
+   Chowdhury.
+
+Non-Latin tokens (Arabic or Cyrillic script) are kept as folded text and only match exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = [
+    "ARTICLES",
+    "HONORIFICS",
+    "LEGAL_FORMS",
+    "PARTICLES",
+    "canonical_token",
+    "first_class",
+    "fold",
+    "name_tokens",
+    "phonetic_key",
+    "written_tokens",
+]
+
+_LETTER_MAP = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ß": "ss",
+        "ẞ": "ss",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "h",
+        "ŀ": "l",
+    }
+)
+# Apostrophes, ayn/hamza marks and primes: removed, never a token break ("Rifa'i", "Da'ud").
+_MARKS_RE = re.compile("['’‘`´ʼʻʿʾ′ʹ]")
+_SEPARATOR_RE = re.compile(r"[\W_]+")
+
+#: Titles and honorifics dropped wherever they appear.
+HONORIFICS = frozenset(
+    """
+    mr mrs ms miss mister madam dr doctor prof professor sir dame lord lady rev reverend
+    haji hajji hadji hajj alhaj alhaji hajjah sheikh shaikh sheik shaykh cheikh mulla mullah
+    maulana maulvi mawlawi mawlawy moulvi mufti imam qari ustad ustadh sayyidina
+    shri sri smt shrimati sushri thiru tmt
+    gen general col colonel maj major capt captain lt lieutenant brig brigadier cmdr commander
+    commandant sgt sergeant adm admiral marshal
+    eng engr engineer jr junior sr senior
+    """.split()
+)
+#: Arabic articles and patronymic links: always dropped ("AL-HASSAN", "bin Laden").
+ARTICLES = frozenset("al el bin ibn bint binti bte".split())
+#: Short Arabic articles dropped only when hyphen-joined to the next word ("Nasir-ud-Din");
+#: standing alone they may be names (Kim Jong Un).
+_HYPHEN_ARTICLE_RE = re.compile(
+    r"(?<![a-z0-9])(?:ul|ur|us|ud|un|ut|uz|ush|ar|as|ad|an|at|az|ash|adh|ath)-(?=[a-z])"
+)
+#: Particles dropped only while at least two other tokens remain (Juan de la Cruz -> juan
+#: cruz, but Le Van Thanh keeps all three).
+PARTICLES = frozenset(
+    "de del della dela der den des di da das dos du la le van von vander y e".split()
+)
+#: Company legal forms dropped so "ACME TRADING LLC" matches "Acme Trading Limited".
+LEGAL_FORMS = frozenset(
+    """
+    ltd limited llc llp lp plc inc incorporated corp corporation co company cia sa sas sarl
+    srl spa gmbh ag kg bv nv ab oy asa aps jsc ojsc cjsc pjsc ooo zao oao pao tov fze
+    fzco fzc fzllc pte pvt private pty bhd sdn cv rl sab sac eirl kk
+    """.split()
+)
+_ABD_FORMS = frozenset("abd abdul abdel abdal abdol abdu abdur abdus abdun abduz abdar".split())
+_ABD_PREFIX_RE = re.compile(r"^abd(?:[aeiou]([lrsnztd])(?=\1)|[aeiou]l(?=[a-z]{2}))")
+
+# Transliteration families, matched after the spelling rules (so on collapsed letters).
+_FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), canonical)
+    for pattern, canonical in (
+        (r"m[aou]h?[aeiou]m[aeiou]d|mu?hd|mohd|md|mhd|mohmad|mahomet", "muhammad"),
+        (r"[ae]h[aeiou]?m[aeiou]d|ahmet", "ahmad"),
+        (r"h[ou]s[aeiy]{1,2}n", "husain"),
+        (r"[jy][ouw]?s[aeiou]f", "yusuf"),
+        (r"m[ou]st[aeiou]f[ae]", "mustafa"),
+        (r"[ou]sam[ae]h?", "usama"),
+        (r"m[ae]hm[ou]d", "mahmud"),
+        (r"r[ae]h[a]?m[ao]n", "rahman"),
+        (r"ab[ou]", "abu"),
+    )
+)
+_DOUBLE_RE = re.compile(r"([a-z])\1+")
+_FINAL_Y_RE = re.compile(r"(?<=[b-df-hj-np-tv-z])(?:iy|yi|y)$")
+_ASCII_ALPHA_RE = re.compile(r"^[a-z]+$")
+
+
+def _prefold(text: str) -> str:
+    """Lower case without diacritics or apostrophes; other punctuation still in place."""
+    text = unicodedata.normalize("NFKD", text.translate(_LETTER_MAP))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return _MARKS_RE.sub("", text)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-free text with single spaces between alphanumeric runs."""
+    return " ".join(_SEPARATOR_RE.sub(" ", _prefold(text)).split())
+
+
+def _spelling(token: str) -> str:
+    """One pass of the spelling rules (see the module docstring)."""
+    token = token.replace("ph", "f").replace("ou", "u").replace("oo", "u").replace("ee", "i")
+    token = _DOUBLE_RE.sub(r"\1", token)
+    token = _FINAL_Y_RE.sub("i", token)
+    for pattern, canonical in _FAMILIES:
+        if pattern.fullmatch(token):
+            return canonical
+    return token
+
+
+@lru_cache(maxsize=65536)
+def canonical_token(token: str) -> str:
+    """The canonical spelling of one folded token; rules repeated to a fixed point.
+
+    Non-alphabetic or non-ASCII tokens are returned unchanged. Idempotent by construction.
+    """
+    if not _ASCII_ALPHA_RE.match(token):
+        return token
+    for _ in range(4):
+        new = _spelling(token)
+        if new == token:
+            break
+        token = new
+    return token
+
+
+def _merge_abd(tokens: list[str]) -> list[str]:
+    """``abd``/``abdul``/... + (article) + next token -> one ``abd...`` token."""
+    merged: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        j = i + 1
+        if token in _ABD_FORMS:
+            while j < len(tokens) and tokens[j] in ARTICLES:
+                j += 1
+            if j < len(tokens):
+                token = "abd" + tokens[j]
+                j += 1
+        if token.startswith("abd"):
+            token = _ABD_PREFIX_RE.sub("abd", token)
+        merged.append(token)
+        i = j
+    return merged
+
+
+def _drop_noise(tokens: list[str]) -> list[str]:
+    """Drop honorifics, articles and legal forms (unless nothing would be left), then
+    particles while at least two tokens remain."""
+    kept = [t for t in tokens if t not in HONORIFICS and t not in ARTICLES and t not in LEGAL_FORMS]
+    if not kept:
+        kept = tokens
+    without_particles = [t for t in kept if t not in PARTICLES]
+    return without_particles if len(without_particles) >= 2 else kept
+
+
+def written_tokens(name: str) -> list[tuple[str, str]]:
+    """``(written, canonical)`` per kept token; ``written`` is the folded token as it
+    appeared (after the ``abd`` join), for explanations."""
+    text = _HYPHEN_ARTICLE_RE.sub("", _prefold(name))
+    raw = _SEPARATOR_RE.sub(" ", text).split()
+    return [(t, canonical_token(t)) for t in _drop_noise(_merge_abd(raw))]
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """The canonical tokens of a name, in written order (duplicates kept).
+
+    ``name_tokens("Mr. Mohammed ABDUL-RAHMAN al Hassan")`` ->
+    ``("muhammad", "abdrahman", "hasan")``.
+    """
+    return tuple(canonical for _, canonical in written_tokens(name))
+
+
+_KEY_REPLACEMENTS: tuple[tuple[str, str], ...] = (
+    ("dzh", "j"),
+    ("tch", "c"),
+    ("sch", "s"),
+    ("zh", "j"),
+    ("dj", "j"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("bh", "b"),
+    ("jh", "j"),
+    ("ck", "k"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("w", "v"),
+)
+_H_AFTER_CONSONANT_RE = re.compile(r"(?<=[bcdfgjklmnprstvz])h")
+_VOWEL_CLASS = str.maketrans({"e": "i", "y": "i", "o": "u"})
+_INITIAL_CLASS = str.maketrans({"e": "i", "o": "u"})
+_FINAL_H_RE = re.compile(r"(?<=[aiu])h$")
+
+
+@lru_cache(maxsize=65536)
+def phonetic_key(token: str) -> str:
+    """The sound key of a canonical token (non-ASCII tokens are their own key)."""
+    if not _ASCII_ALPHA_RE.match(token):
+        return token
+    key = token
+    for old, new in _KEY_REPLACEMENTS:
+        key = key.replace(old, new)
+    key = _H_AFTER_CONSONANT_RE.sub("", key)
+    key = key[:1].translate(_INITIAL_CLASS) + key[1:].translate(_VOWEL_CLASS)
+    key = _DOUBLE_RE.sub(r"\1", key)
+    return _FINAL_H_RE.sub("", key) or token
+
+
+def first_class(token: str) -> str:
+    """Coarse class of a token's first letter, used to bucket fuzzy comparisons.
+
+    Vowels share one class (Osama/Usama, Ehmad/Ahmad), as do c/k/q, v/w, s/z and j/y.
+    """
+    head = token[:1]
+    return {
+        "e": "a",
+        "i": "a",
+        "o": "a",
+        "u": "a",
+        "c": "k",
+        "q": "k",
+        "w": "v",
+        "z": "s",
+        "y": "j",
+    }.get(head, head)

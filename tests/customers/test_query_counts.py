@@ -1,0 +1,165 @@
+"""Pinned query counts (design rule 8): no page or endpoint grows with the rows it shows.
+
+Each page is measured after one warm-up request, so per-process caches (content types and
+the like) do not make the count depend on test order. When a number here changes, check the
+new queries in the failure output for an N+1 before updating the pin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from factories import make_customer, move_to
+
+from clientdesk.activities.services import add_manual_activity
+from clientdesk.customers import services
+from clientdesk.customers.models import Customer, Status
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, role access, (role), the page's own queries, navigation badges.
+PINNED = {
+    "list": 9,
+    "export": 9,  # ... plus the audit record (savepoint, head, insert, head, release)
+    "overview": 11,
+    "activities": 12,
+    "history": 12,
+    "api_list": 3,  # token + user, role access, one page of customers
+    "api_detail": 3,  # token + user, role access, the customer
+}
+
+
+def fetch(client: Any, url: str) -> Any:
+    response = client.get(url)
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+    assert response.status_code == 200, url
+    return response
+
+
+def queries_for(client: Any, url: str) -> int:
+    fetch(client, url)  # warm-up
+    with CaptureQueriesContext(connection) as ctx:
+        fetch(client, url)
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture
+def grow(admin_user: Any, sales_user: Any) -> Callable[[int], list[Customer]]:
+    """``grow(n)``: make the registry hold ``n`` customers, with varied relations."""
+    made: list[Customer] = []
+
+    def ensure(total: int) -> list[Customer]:
+        while len(made) < total:
+            i = len(made)
+            customer = make_customer(
+                actor=admin_user, assigned_to=sales_user if i % 2 else admin_user
+            )
+            if i % 3 == 0:
+                move_to(customer, Status.ACTIVE, actor=admin_user)
+            made.append(customer)
+        return made
+
+    return ensure
+
+
+@pytest.fixture
+def web(client_for: Any, compliance: Any) -> Any:
+    return client_for(compliance)
+
+
+@pytest.fixture
+def api(api_client_for: Any, compliance: Any) -> Any:
+    return api_client_for(compliance, token=True)  # a fresh user per request, as in production
+
+
+def test_list_page_does_not_grow_with_rows(
+    web: Any, grow: Callable[[int], list[Customer]], django_assert_num_queries: Any
+) -> None:
+    grow(10)
+    small = queries_for(web, "/customers/")
+    grow(60)
+    assert queries_for(web, "/customers/") == small
+    assert queries_for(web, "/customers/?sort=-last_activity&status=active&q=test") == small
+    fetch(web, "/customers/")
+    with django_assert_num_queries(PINNED["list"]):
+        fetch(web, "/customers/")
+
+
+def test_export_does_not_grow_with_rows(
+    web: Any, grow: Callable[[int], list[Customer]], django_assert_num_queries: Any
+) -> None:
+    grow(10)
+    small = queries_for(web, "/customers/?export=csv")
+    grow(60)
+    assert queries_for(web, "/customers/?export=csv") == small
+    with django_assert_num_queries(PINNED["export"]):
+        fetch(web, "/customers/?export=csv")
+
+
+def _busy_customer(admin_user: Any, users: list[Any], rounds: int) -> Customer:
+    """A customer with ``rounds`` status changes, edits and activities by different users."""
+    customer = make_customer(actor=admin_user)
+    for i in range(rounds):
+        actor = users[i % len(users)]
+        target = Status.ACTIVE if customer.status != Status.ACTIVE else Status.SUSPENDED
+        customer = services.change_status(customer, actor=actor, to_status=target, reason=f"r{i}")
+        services.update_customer(customer, actor=actor, data={"city": f"City {i}"})
+        add_manual_activity(customer, actor=actor, kind="note", body=f"Note {i}")
+    return customer
+
+
+@pytest.mark.parametrize("tab", ["overview", "activities", "history"])
+def test_profile_tabs_do_not_grow(
+    web: Any,
+    admin_user: Any,
+    manager: Any,
+    compliance: Any,
+    tab: str,
+    django_assert_num_queries: Any,
+) -> None:
+    users = [admin_user, manager, compliance]
+    quiet = _busy_customer(admin_user, users, rounds=1)
+    busy = _busy_customer(admin_user, users, rounds=12)
+
+    def url(customer: Customer) -> str:
+        return f"/customers/{customer.pk}/" + ("" if tab == "overview" else f"{tab}/")
+
+    assert queries_for(web, url(quiet)) == queries_for(web, url(busy))
+    with django_assert_num_queries(PINNED[tab]):
+        fetch(web, url(busy))
+
+
+def test_api_list_does_not_grow(
+    api: Any, grow: Callable[[int], list[Customer]], django_assert_num_queries: Any
+) -> None:
+    grow(10)
+    small = queries_for(api, "/api/v1/customers/")
+    grow(60)
+    assert queries_for(api, "/api/v1/customers/") == small
+    assert queries_for(api, "/api/v1/customers/?page_size=500&sort=-created") == small
+    with django_assert_num_queries(PINNED["api_list"]):
+        fetch(api, "/api/v1/customers/")
+
+
+def test_api_list_next_page_costs_the_same(
+    api: Any, grow: Callable[[int], list[Customer]]
+) -> None:
+    grow(60)
+    first = fetch(api, "/api/v1/customers/?page_size=20").json()
+    assert queries_for(api, first["next"]) == PINNED["api_list"]
+
+
+def test_api_detail(
+    api: Any, grow: Callable[[int], list[Customer]], django_assert_num_queries: Any
+) -> None:
+    customer = grow(3)[1]
+    url = f"/api/v1/customers/{customer.pk}/"
+    fetch(api, url)
+    with django_assert_num_queries(PINNED["api_detail"]):
+        fetch(api, url)

@@ -1,0 +1,239 @@
+"""Every URL pattern and API route, as every role and as an anonymous visitor.
+
+The expectations are derived, not listed: each view names its ``module`` (and which methods
+write), and the role's module access comes from the database the migration filled from
+``accounts/roles.py``. So a new page, a new route or a changed role is covered without
+editing this file:
+
+- anonymous: pages redirect to the login page, the API answers 401/403;
+- a role without the needed access level: 403, and the response holds none of the data;
+- a role with access: anything but 401/403 (a GET of a customer page: 200);
+- nothing, ever, answers 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
+from django.utils.module_loading import import_string
+from rest_framework.permissions import SAFE_METHODS, AllowAny
+from rest_framework.test import APIClient
+
+from factories import make_customer
+
+from clientdesk.accounts.roles import DEFAULT_ROLES
+from clientdesk.core.permissions import Access, can_view_sensitive, has_access
+from clientdesk.customers import tabs as profile_tabs
+from clientdesk.customers.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+# Open to everyone by design: the login page itself, logging out, the API description.
+PUBLIC = {"login", "logout", "schema", "api-docs"}
+# Checks a view makes on top of module access, named by the function the view itself calls.
+EXTRA_RULES = {"tickets:settings": "clientdesk.tickets.services.can_manage_settings"}
+METHODS = ("GET", "POST")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: URLPattern
+    params: tuple[str, ...]
+    int_params: frozenset[str]
+
+    @property
+    def callback(self) -> Any:
+        return self.pattern.callback
+
+    @property
+    def view_class(self) -> Any:
+        return getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+
+    @property
+    def module(self) -> str | None:
+        return getattr(self.view_class, "module", None)
+
+    @property
+    def is_drf(self) -> bool:
+        return hasattr(self.callback, "cls")
+
+    def level_for(self, method: str) -> int:
+        """The access level the view asks for this method (its own declaration)."""
+        cls = self.view_class
+        if self.is_drf:
+            actions = getattr(self.callback, "actions", None) or {}
+            action = actions.get(method.lower())
+            safe = method in SAFE_METHODS or action in getattr(cls, "read_actions", ())
+            return Access.READ if safe else Access.WRITE
+        write_methods = getattr(cls, "write_methods", frozenset({"POST"}))
+        return Access.WRITE if method in write_methods else Access.READ
+
+    def handles(self, method: str) -> bool:
+        if self.is_drf and getattr(self.callback, "actions", None):
+            return method.lower() in self.callback.actions
+        return hasattr(self.view_class, method.lower()) if self.view_class else True
+
+    @property
+    def login_required(self) -> bool:
+        cls = self.view_class
+        if cls is None:
+            return True  # function views here are all @login_required
+        if self.is_drf:
+            return not any(
+                isinstance(p, type) and issubclass(p, AllowAny)
+                for p in getattr(cls, "permission_classes", [])
+            )
+        return issubclass(cls, LoginRequiredMixin)
+
+
+def _walk(patterns: list[Any], namespace: str, params: tuple[str, ...]) -> Iterator[Route]:
+    for entry in patterns:
+        found = tuple(entry.pattern.regex.groupindex)
+        ints = {
+            name
+            for name, conv in getattr(entry.pattern, "converters", {}).items()
+            if isinstance(conv, IntConverter)
+        }
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, inner, params + found)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"unnamed URL pattern {entry.pattern}: name it"
+            yield Route(f"{namespace}{entry.name}", entry, params + found, frozenset(ints))
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns, "", ()))
+
+
+def urls_for(route: Route, customer: Customer) -> list[str]:
+    """Concrete URLs for a route: every valid tab, the customer's id, a sensitive field."""
+    choices: dict[str, list[Any]] = {}
+    for param in route.params:
+        if param == "tab":
+            choices[param] = sorted(profile_tabs._tabs)
+        elif param == "field":
+            choices[param] = ["pan"]
+        elif param == "format":
+            choices[param] = ["json"]
+        else:  # pk and any other object id: a real customer
+            choices[param] = [customer.pk]
+    urls = [{}]
+    for param, values in choices.items():
+        urls = [{**u, param: v} for u in urls for v in values]
+    return [reverse(route.name, kwargs=kwargs or None) for kwargs in urls]
+
+
+def post_body(route: Route) -> dict[str, Any]:
+    return {"field": "pan"} if route.name.endswith("reveal") else {}
+
+
+@dataclass
+class Outcome:
+    role: str
+    method: str
+    url: str
+    status: int
+    expected: str
+
+    def __str__(self) -> str:
+        return f"{self.role:11} {self.method:4} {self.url:45} -> {self.status} (want {self.expected})"
+
+
+def _request(client: Any, method: str, url: str, route: Route) -> Any:
+    if method == "GET":
+        return client.get(url)
+    if isinstance(client, APIClient):
+        return client.post(url, post_body(route), format="json")
+    return client.post(url, post_body(route))
+
+
+def _clients(user: Any) -> tuple[Client, APIClient]:
+    page, api = Client(raise_request_exception=False), APIClient(raise_request_exception=False)
+    if user is not None:
+        page.force_login(user)
+        api.force_authenticate(user=user)
+    return page, api
+
+
+def check(route: Route, method: str, url: str, user: Any, response: Any, customer: Customer) -> str:
+    """Empty when the response is what the role data says it should be; else the expectation."""
+    status = response.status_code
+    body = b"" if getattr(response, "streaming", False) else response.content
+    leaked = customer.client_id.encode() in body
+    if status >= 500:
+        return "no 500"
+    if route.name in PUBLIC:
+        return ""
+    is_api = url.startswith("/api/")
+    if user is None:
+        if not route.login_required:
+            return ""
+        if is_api:
+            return "" if status in (401, 403) and not leaked else "401/403"
+        ok = status == 302 and response["Location"].startswith(reverse("login"))
+        return "" if ok else "redirect to login"
+    allowed = route.module is None or has_access(user, route.module, route.level_for(method))
+    if route.name.endswith("reveal") and method == "POST":
+        allowed = allowed and can_view_sensitive(user)
+    if route.name in EXTRA_RULES:
+        allowed = allowed and import_string(EXTRA_RULES[route.name])(user)
+    if not allowed:
+        return "" if status == 403 and not leaked else "403 without data"
+    if status in (401, 403):
+        return "not 401/403"
+    if method == "GET" and route.module == "customers" and route.handles("GET"):
+        return "" if status == 200 else "200"
+    return ""
+
+
+ROLES = [*DEFAULT_ROLES, "no_role", "anonymous"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_as(role: str, user_factory: Any, admin_user: Any) -> None:
+    user = None if role == "anonymous" else user_factory(None if role == "no_role" else role)
+    customer = make_customer(actor=admin_user, assigned_to=user)
+    page, api = _clients(user)
+    problems: list[Outcome] = []
+    seen = 0
+    for route in all_routes():
+        if route.name in PUBLIC and user is not None:
+            continue  # the same for everyone: walked once, anonymously
+        for url in urls_for(route, customer):
+            for method in METHODS:
+                client = api if url.startswith("/api/") else page
+                if route.name == "logout" and user is not None:
+                    client = _clients(user)[0]  # logging out must not end the walk's session
+                response = _request(client, method, url, route)
+                seen += 1
+                expected = check(route, method, url, user, response, customer)
+                if expected:
+                    problems.append(Outcome(role, method, url, response.status_code, expected))
+    assert seen > 40
+    assert not problems, "\n" + "\n".join(map(str, problems))
+
+
+def test_matrix_sees_the_customer_routes() -> None:
+    names = {r.name for r in all_routes()}
+    assert {"customers:list", "customers:detail", "customers:tab", "customers:reveal",
+            "customer-list", "customer-detail", "customer-status", "customer-reveal"} <= names
+    modules = {r.module for r in all_routes()}
+    assert {"customers", "activities", "audit", "administration"} <= modules
+
+
+def test_expectations_follow_the_role_table(users_by_role: dict[str, Any]) -> None:
+    """The database the matrix reads agrees with the declared role table."""
+    for slug, user in users_by_role.items():
+        for module, level in DEFAULT_ROLES[slug]["access"].items():
+            assert has_access(user, module, level)
+            if level < Access.WRITE:
+                assert not has_access(user, module, level + 1)
