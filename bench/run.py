@@ -269,6 +269,7 @@ class Case:
     kind: str  # search | list | profile (which target applies)
     url: str
     querysets: Callable[[], list[Any]]  # what the page asks the database, built in-process
+    list_page: tuple[str, int] | None = None  # (filter query string, page) of a list case
     result: dict[str, Any] = field(default_factory=dict)
 
 
@@ -342,9 +343,10 @@ def build_cases(user: Any, rng: random.Random) -> tuple[list[Case], dict[str, An
         Case(f"search: client ID “{by_id.client_id}”", "search",
              f"/search/?q={by_id.client_id}", search(by_id.client_id)),
         Case("list: active, by last activity, page 1", "list",
-             f"/customers/?{list_params}&page=1", listing(list_params, 1)),
+             f"/customers/?{list_params}&page=1", listing(list_params, 1), (list_params, 1)),
         Case("list: active, by last activity, page 1,000", "list",
-             f"/customers/?{list_params}&page=1000", listing(list_params, 1000)),
+             f"/customers/?{list_params}&page=1000", listing(list_params, 1000),
+             (list_params, 1000)),
         Case("profile (overview tab)", "profile", f"/customers/{profile.pk}/", profile_queries),
     ]  # fmt: skip
     return cases, samples
@@ -383,6 +385,68 @@ def time_sql(querysets: list[Any], runs: int, vendor: str) -> dict[str, Any]:
     return result
 
 
+WHAT_IF_INDEX = (
+    "CREATE INDEX bench_what_if_status_activity ON customers_customer "
+    "(status, last_activity_at, id)"
+)
+
+
+def what_if_list(user: Any, params: str, page: int, runs: int, vendor: str) -> dict[str, Any]:
+    """The list page's SQL after the fixes proposed in docs/performance.md, timed on the same
+    data: without DISTINCT; plus an index on (status, last_activity_at, id); plus fetching the
+    page's ids first (index-only) and then their rows. The index lives only inside a
+    transaction that is rolled back, so the bench database keeps the app's schema."""
+    from django.db import connection, transaction
+    from django.http import QueryDict
+
+    from clientdesk.customers.filtersets import CustomerFilterSet
+    from clientdesk.customers.models import Customer
+
+    base = CustomerFilterSet(QueryDict(params), queryset=Customer.objects.visible_to(user)
+                             .for_list()).qs  # fmt: skip
+    plain = base.all()
+    plain.query.distinct = False
+    bottom = (page - 1) * 50
+    page_qs = plain[bottom : bottom + 51]
+    ids_qs = plain.values_list("pk", flat=True)[bottom : bottom + 51]
+
+    def run_page() -> None:
+        list(page_qs.all())  # a fresh clone each time: no result cache
+
+    def run_deferred() -> None:
+        ids = list(ids_qs.all())
+        rows = {c.pk: c for c in Customer.objects.select_related("assigned_to").filter(pk__in=ids)}
+        [rows[i] for i in ids]
+
+    def timed(fn: Callable[[], None]) -> dict[str, float]:
+        for _ in range(3):
+            fn()
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - started) * 1000)
+        return summary(samples)
+
+    def plan(qs: Any) -> str:
+        sql, sql_params = qs.query.sql_with_params()
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql, sql_params)
+            return "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+
+    result: dict[str, Any] = {"no_distinct": {**timed(run_page), "plan": plan(page_qs)}}
+    with transaction.atomic():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(WHAT_IF_INDEX)
+        result["index_build_s"] = round(time.perf_counter() - started, 1)
+        result["no_distinct_with_index"] = {**timed(run_page), "plan": plan(page_qs)}
+        result["ids_first_with_index"] = {**timed(run_deferred), "plan": plan(ids_qs)}
+        transaction.set_rollback(True)
+    return result
+
+
 def _readable(sql: str, params: Any) -> str:
     try:
         return sql % tuple(repr(p) for p in params)
@@ -403,9 +467,12 @@ def queries_per_request(url: str, user: Any) -> dict[str, Any]:
         started = time.perf_counter()
         response = client.get(url)
         elapsed = (time.perf_counter() - started) * 1000
+    slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default=None)
     return {
         "status": response.status_code,
         "queries": len(captured.captured_queries),
+        "slowest_query_ms": round(float(slowest["time"]) * 1000, 2) if slowest else None,
+        "slowest_query": slowest["sql"][:300] if slowest else None,
         "query_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 2),
         "in_process_ms": round(elapsed, 2),
     }
@@ -520,21 +587,29 @@ def run_engine(args: argparse.Namespace) -> int:
         browser = Browser(args.port)
         browser.login("manager", demo_password())
         for case in cases:
+            case_started = time.monotonic()
             for _ in range(args.warmup):
                 browser.request("GET", case.url)
+                if time.monotonic() - case_started > args.budget / 4:
+                    break
             timings, errors = [], {}
-            for _ in range(args.requests):
+            case_started = time.monotonic()
+            for _ in range(args.requests):  # bounded: R requests or the time budget
                 started = time.perf_counter()
                 status, _, _ = browser.request("GET", case.url)
                 timings.append((time.perf_counter() - started) * 1000)
                 if status != 200:
                     errors[status] = errors.get(status, 0) + 1
+                if len(timings) >= 5 and time.monotonic() - case_started > args.budget:
+                    break
             case.result = {"http": summary(timings), "errors": errors}
             log(f"[{engine}] {case.name}: p50 {case.result['http']['p50']} ms, "
                 f"p95 {case.result['http']['p95']} ms")  # fmt: skip
     for case in cases:  # the bare SQL, with the server stopped
         case.result["sql"] = time_sql(case.querysets(), args.sql_runs, vendor)
         case.result["in_process"] = queries_per_request(case.url, user)
+        if case.list_page and not args.no_what_if:
+            case.result["what_if"] = what_if_list(user, *case.list_page, args.sql_runs, vendor)
         target = TARGET_MS[case.kind]
         case.result["target_p95_ms"] = target
         case.result["met"] = not case.result["errors"] and case.result["http"]["p95"] <= target
@@ -565,6 +640,24 @@ def markdown(results: dict[str, Any]) -> str:
             f"{http_['p95']:.1f} ms{errors} | {sql['p50']:.1f} ms | {sql['p95']:.1f} ms | "
             f"{case['in_process']['queries']} | {'yes' if case['met'] else '**no**'} |"
         )
+    what_ifs = [c for c in results["cases"] if c.get("what_if")]
+    if what_ifs:
+        lines += [
+            "",
+            "List page SQL after the proposed fixes (bare SQL, p50 / p95):",
+            "",
+            "| Page | As is | No DISTINCT | + index (status, last_activity_at, id) | + ids first |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for case in what_ifs:
+            w = case["what_if"]
+            cells = [case["sql"], w["no_distinct"], w["no_distinct_with_index"],
+                     w["ids_first_with_index"]]  # fmt: skip
+            lines.append(
+                f"| {case['name']} | "
+                + " | ".join(f"{c['p50']:.1f} / {c['p95']:.1f} ms" for c in cells)
+                + " |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -575,7 +668,14 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per page")
     parser.add_argument("--sql-runs", type=int, default=100, help="timed runs of the bare SQL")
+    parser.add_argument(
+        "--budget", type=float, default=90,
+        help="seconds per page: stop measuring it after this (at least 5 requests)",
+    )  # fmt: skip
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--no-what-if", action="store_true", help="skip timing the proposed list-page fixes"
+    )
     parser.add_argument("--reseed", action="store_true", help="always start a new database")
     parser.add_argument(
         "--prepare-only", action="store_true", help="create and seed the database, measure nothing"

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from factories import UserFactory, make_customer, valid_customer_data
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-from factories import UserFactory, make_customer, valid_customer_data
 
 from clientdesk.accounts.models import Role
 

@@ -20,7 +20,7 @@ from clientdesk.accounts.models import Role
 from clientdesk.customers import services
 from clientdesk.customers.models import Customer, Status
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test password
+PASSWORD = "correct horse battery staple"
 
 _numbers = itertools.count(1)
 

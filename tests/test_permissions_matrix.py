@@ -23,10 +23,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils.module_loading import import_string
+from factories import make_customer
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.test import APIClient
-
-from factories import make_customer
 
 from clientdesk.accounts.roles import DEFAULT_ROLES
 from clientdesk.core.permissions import Access, can_view_sensitive, has_access
@@ -145,7 +144,9 @@ class Outcome:
     expected: str
 
     def __str__(self) -> str:
-        return f"{self.role:11} {self.method:4} {self.url:45} -> {self.status} (want {self.expected})"
+        return (
+            f"{self.role:11} {self.method:4} {self.url:45} -> {self.status} (want {self.expected})"
+        )
 
 
 def _request(client: Any, method: str, url: str, route: Route) -> Any:
@@ -224,8 +225,16 @@ def test_every_route_as(role: str, user_factory: Any, admin_user: Any) -> None:
 
 def test_matrix_sees_the_customer_routes() -> None:
     names = {r.name for r in all_routes()}
-    assert {"customers:list", "customers:detail", "customers:tab", "customers:reveal",
-            "customer-list", "customer-detail", "customer-status", "customer-reveal"} <= names
+    assert {
+        "customers:list",
+        "customers:detail",
+        "customers:tab",
+        "customers:reveal",
+        "customer-list",
+        "customer-detail",
+        "customer-status",
+        "customer-reveal",
+    } <= names
     modules = {r.module for r in all_routes()}
     assert {"customers", "activities", "audit", "administration"} <= modules
 

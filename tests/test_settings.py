@@ -1,41 +1,42 @@
-"""Production settings: refuse to start without secrets; pass ``check --deploy`` with them."""
+"""Production settings: refuse to start without secrets; pass ``check --deploy`` with them.
+
+Two checks run in a real subprocess (start-up without secrets, ``manage.py check --deploy``);
+the variations run the settings file in-process with a patched environment, which is cheap.
+"""
 
 from __future__ import annotations
 
 import os
+import runpy
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 REPO = Path(__file__).resolve().parent.parent
-SECRET_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY", "ALLOWED_HOSTS",
-                "DATABASE_URL")
-LOAD_SETTINGS = (
-    "import django\n"
-    "from django.conf import settings\n"
-    "django.setup()\n"
-    "print('DEBUG', settings.DEBUG)\n"
+SETTINGS_FILE = REPO / "src" / "clientdesk" / "settings.py"
+SECRET_NAMES = (
+    "SECRET_KEY",
+    "FIELD_ENCRYPTION_KEYS",
+    "FIELD_HASH_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
 )
 
 
 def clean_env(**values: str) -> dict[str, str]:
     """The current environment without any ClientDesk or Django setting, plus ``values``."""
-    drop = {*SECRET_NAMES, "DEBUG", "CSRF_TRUSTED_ORIGINS", "CLIENTDESK_ENV"}
+    drop = {*SECRET_NAMES, "DEBUG", "CSRF_TRUSTED_ORIGINS", "CLIENTDESK_ENV", "SECURE_SSL_REDIRECT"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["DJANGO_SETTINGS_MODULE"] = "clientdesk.settings"
     env.update(values)
     return env
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
-        check=False,
-    )
 
 
 def production_secrets(tmp_path: Path) -> dict[str, str]:
@@ -50,23 +51,45 @@ def production_secrets(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def load_settings(env: dict[str, str]) -> dict[str, Any]:
+    """Execute settings.py with exactly ``env`` as the environment; return its globals."""
+    with mock.patch.dict(os.environ, env, clear=True):
+        return runpy.run_path(str(SETTINGS_FILE))
+
+
+# --- start-up ----------------------------------------------------------------------------
+
+
 def test_production_without_secrets_refuses_to_start() -> None:
-    result = run(["-c", LOAD_SETTINGS], clean_env(CLIENTDESK_ENV="production"))
+    script = "import django\ndjango.setup()\n"
+    result = run(["-c", script], clean_env(CLIENTDESK_ENV="production"))
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured"), result.stderr
     for name in SECRET_NAMES:
-        assert name in result.stderr, name
+        assert name in last, name
 
 
 @pytest.mark.parametrize("missing", SECRET_NAMES)
 def test_each_missing_secret_is_named(tmp_path: Path, missing: str) -> None:
     env = clean_env(**production_secrets(tmp_path))
     del env[missing]
-    result = run(["-c", LOAD_SETTINGS], env)
-    assert result.returncode != 0
-    last = result.stderr.strip().splitlines()[-1]
-    assert "ImproperlyConfigured" in last and missing in last
-    assert [n for n in SECRET_NAMES if n != missing and n in last] == []
+    with pytest.raises(ImproperlyConfigured) as info:
+        load_settings(env)
+    assert missing in str(info.value)
+    assert [n for n in SECRET_NAMES if n != missing and n in str(info.value)] == []
 
 
 @pytest.mark.parametrize(
@@ -75,38 +98,48 @@ def test_each_missing_secret_is_named(tmp_path: Path, missing: str) -> None:
         ("SECRET_KEY", "too-short"),
         ("SECRET_KEY", "django-insecure-clientdesk-development-only"),
         ("FIELD_HASH_KEY", "short"),
+        ("ALLOWED_HOSTS", " , "),
     ],
 )
 def test_weak_secrets_are_refused(tmp_path: Path, name: str, weak: str) -> None:
     env = clean_env(**production_secrets(tmp_path))
     env[name] = weak
-    result = run(["-c", LOAD_SETTINGS], env)
-    assert result.returncode != 0
-    assert name in result.stderr
+    with pytest.raises(ImproperlyConfigured, match=name):
+        load_settings(env)
 
 
-def test_production_with_secrets_passes_check_deploy(tmp_path: Path) -> None:
-    env = clean_env(**production_secrets(tmp_path))
-    result = run(["manage.py", "check", "--deploy"], env)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "no issues" in output, output
-    assert "WARNING" not in output and "?:" not in output, output
-
-
-def test_production_defaults(tmp_path: Path) -> None:
-    script = (
-        LOAD_SETTINGS
-        + "print('SSL', settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE,"
-        " settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS > 0)\n"
-    )
-    result = run(["-c", script], clean_env(**production_secrets(tmp_path)))
-    assert result.returncode == 0, result.stderr
-    assert "DEBUG False" in result.stdout
-    assert "SSL True True True True" in result.stdout
+def test_production_values(tmp_path: Path) -> None:
+    values = load_settings(clean_env(**production_secrets(tmp_path)))
+    assert values["DEBUG"] is False
+    assert values["ALLOWED_HOSTS"] == ["example.com"]
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
 
 
 def test_development_needs_nothing(tmp_path: Path) -> None:
-    result = run(["-c", LOAD_SETTINGS], clean_env(CLIENTDESK_VAR_DIR=str(tmp_path)))
-    assert result.returncode == 0, result.stderr
-    assert "DEBUG True" in result.stdout
+    values = load_settings(clean_env(CLIENTDESK_VAR_DIR=str(tmp_path)))
+    assert values["DEBUG"] is True
+    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["FIELD_ENCRYPTION_KEYS"]
+
+
+# --- manage.py check --deploy ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def check_deploy(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
+    env = clean_env(**production_secrets(tmp_path_factory.mktemp("deploy")))
+    result = run(["manage.py", "check", "--deploy"], env)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_check_deploy_has_no_security_warnings(check_deploy: tuple[int, str]) -> None:
+    _, output = check_deploy
+    assert "security.W" not in output and "security.E" not in output, output
+
+
+def test_check_deploy_reports_no_issues(check_deploy: tuple[int, str]) -> None:
+    returncode, output = check_deploy
+    assert returncode == 0, output
+    assert "no issues" in output, output

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -282,7 +283,7 @@ COMMS_SUPPORT_EMAIL = os.environ.get("COMMS_SUPPORT_EMAIL", "support@clientdesk.
 COMMS_OUTBOX_DIR = Path(os.environ.get("COMMS_OUTBOX_DIR", VAR_DIR / "outbox"))
 
 
-def _comms_channel(name: str) -> dict[str, object]:
+def _comms_channel(name: str) -> dict[str, Any]:
     """SMS / WhatsApp / push: the generic HTTP provider when COMMS_<NAME>_URL is set."""
     url = os.environ.get(f"COMMS_{name}_URL", "")
     fallback = "memory" if TESTING else "file"
@@ -296,7 +297,7 @@ def _comms_channel(name: str) -> dict[str, object]:
     }
 
 
-COMMS_CHANNELS = {
+COMMS_CHANNELS: dict[str, dict[str, Any]] = {
     "email": {"provider": os.environ.get("COMMS_EMAIL_PROVIDER", "email")},
     "sms": _comms_channel("SMS"),
     "whatsapp": _comms_channel("WHATSAPP"),

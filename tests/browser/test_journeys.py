@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import PHONE, screenshot
+from .conftest import PASSWORD, PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def test_sign_in_with_wrong_then_right_password_and_sign_out(
     expect(page).to_have_url(re.compile(r"/login/$"))
     screenshot(page, "login-error")
 
-    page.fill("#id_password", "Journey-pass-2024")
+    page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("h1")).to_contain_text("Meena Krishnan")

@@ -80,7 +80,10 @@ def test_list_filters(api_client_for, manager, calls):
     }
     cold = ids(client.get(LIST_URL, {"is_cold_call": "true"}))
     assert cold == {calls["mine"].pk, calls["colleague"].pk}
-    assert ids(client.get(LIST_URL, {"q": "91000 00001"})) == {calls["mine"].pk, calls["manager"].pk}
+    assert ids(client.get(LIST_URL, {"q": "91000 00001"})) == {
+        calls["mine"].pk,
+        calls["manager"].pk,
+    }
     assert ids(client.get(LIST_URL, {"q": "00003"})) == {calls["colleague"].pk}
     assert ids(client.get(LIST_URL, {"period": "today"})) >= {calls["mine"].pk}
     assert calls["mine_old"].pk not in ids(client.get(LIST_URL, {"period": "this_week"}))
@@ -157,7 +160,13 @@ def test_create_answers_400_with_a_field_map(api_client_for, manager):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
-    assert set(body["errors"]) == {"direction", "status", "to_number", "started_at", "recording_url"}
+    assert set(body["errors"]) == {
+        "direction",
+        "status",
+        "to_number",
+        "started_at",
+        "recording_url",
+    }
 
 
 def test_read_only_and_anonymous_clients_cannot_write(api_client_for, compliance):
@@ -168,9 +177,7 @@ def test_read_only_and_anonymous_clients_cannot_write(api_client_for, compliance
 
 
 def test_sales_user_cannot_log_a_colleagues_call(api_client_for, sales_user, sales_user2):
-    response = api_client_for(sales_user).post(
-        LIST_URL, row(staff=sales_user2.pk), format="json"
-    )
+    response = api_client_for(sales_user).post(LIST_URL, row(staff=sales_user2.pk), format="json")
     assert response.status_code == 403
 
 
@@ -183,7 +190,12 @@ def test_intake_reports_created_existing_and_errors(api_client_for, sales_user, 
     first = client.post(INTAKE_URL, rows, format="json")
     assert first.status_code == 200, first.content
     body = first.json()
-    assert (body["received"], body["created_count"], body["existing_count"], body["error_count"]) == (
+    assert (
+        body["received"],
+        body["created_count"],
+        body["existing_count"],
+        body["error_count"],
+    ) == (
         3,
         2,
         0,
@@ -211,7 +223,11 @@ def test_intake_empty_batch_is_fine(api_client_for, manager):
 
 
 _json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30)
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
 )
 _rows = st.one_of(
     _json_scalars,
@@ -236,7 +252,9 @@ _rows = st.one_of(
 )
 
 
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(batch=st.lists(_rows, max_size=5))
 def test_intake_never_answers_500(api_client_for, manager, batch):
     response = api_client_for(manager).post(INTAKE_URL, batch, format="json")

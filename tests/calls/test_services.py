@@ -104,9 +104,7 @@ def test_an_unknown_number_is_stored_without_a_link_or_activity(manager):
 
 
 def test_the_profile_dialog_links_its_customer_whatever_the_number(manager, customer):
-    call, _ = services.log_call(
-        actor=manager, data=row(to_number="9222222222"), customer=customer
-    )
+    call, _ = services.log_call(actor=manager, data=row(to_number="9222222222"), customer=customer)
     assert call.customer_id == customer.pk
 
 
@@ -114,8 +112,12 @@ def test_the_profile_dialog_links_its_customer_whatever_the_number(manager, cust
 
 
 def test_the_first_outgoing_call_to_a_number_is_a_cold_call(manager):
-    first, _ = services.log_call(actor=manager, data=row(to_number="9333333333", started_at=ago(30)))
-    second, _ = services.log_call(actor=manager, data=row(to_number="9333333333", started_at=ago(20)))
+    first, _ = services.log_call(
+        actor=manager, data=row(to_number="9333333333", started_at=ago(30))
+    )
+    second, _ = services.log_call(
+        actor=manager, data=row(to_number="9333333333", started_at=ago(20))
+    )
     incoming, _ = services.log_call(
         actor=manager,
         data=row(direction="incoming", from_number="9444444444", to_number="", started_at=ago(10)),
@@ -129,8 +131,12 @@ def test_the_first_outgoing_call_to_a_number_is_a_cold_call(manager):
 
 
 def test_an_earlier_call_arriving_late_takes_over_the_cold_flag(manager, make_row):
-    services.intake_calls(actor=manager, rows=[make_row(to_number="9555555555", started_at=ago(10))])
-    services.intake_calls(actor=manager, rows=[make_row(to_number="9555555555", started_at=ago(60))])
+    services.intake_calls(
+        actor=manager, rows=[make_row(to_number="9555555555", started_at=ago(10))]
+    )
+    services.intake_calls(
+        actor=manager, rows=[make_row(to_number="9555555555", started_at=ago(60))]
+    )
     calls = list(CallLog.objects.order_by("started_at"))
     assert [c.is_cold_call for c in calls] == [True, False]
 
@@ -247,12 +253,16 @@ def test_a_batch_must_be_a_list_of_at_most_the_limit(manager, make_row):
 
 def test_sales_users_log_only_their_own_calls(sales_user, sales_user2, manager, make_row):
     result = services.intake_calls(
-        actor=sales_user, rows=[make_row(), make_row(staff=sales_user2.pk), make_row(staff=sales_user.pk)]
+        actor=sales_user,
+        rows=[make_row(), make_row(staff=sales_user2.pk), make_row(staff=sales_user.pk)],
     )
     assert [e["index"] for e in result.created] == [0, 2]
     assert result.errors == [
-        {"index": 1, "device_call_id": result.errors[0]["device_call_id"],
-         "errors": {"staff": ["You may log only your own calls."]}}
+        {
+            "index": 1,
+            "device_call_id": result.errors[0]["device_call_id"],
+            "errors": {"staff": ["You may log only your own calls."]},
+        }
     ]
     by_manager = services.intake_calls(
         actor=manager, rows=[make_row(staff=sales_user2.pk), make_row(staff=999999)]
@@ -274,7 +284,9 @@ def test_last_activity_only_moves_forward(manager, customer, make_row):
     later = timezone.now()
     customer.last_activity_at = later
     customer.save(update_fields=["last_activity_at"])
-    services.intake_calls(actor=manager, rows=[make_row(to_number=customer.mobile, started_at=ago(600))])
+    services.intake_calls(
+        actor=manager, rows=[make_row(to_number=customer.mobile, started_at=ago(600))]
+    )
     customer.refresh_from_db()
     assert customer.last_activity_at == later
 
@@ -297,9 +309,11 @@ def test_intake_retries_when_another_request_stored_the_same_calls(manager, make
     assert CallLog.objects.count() == 2
 
 
-def test_intake_queries_do_not_grow_with_the_batch(manager, customer, lead_factory, make_row,
-                                                   django_assert_num_queries):
+def test_intake_queries_do_not_grow_with_the_batch(
+    manager, customer, lead_factory, make_row, django_assert_num_queries
+):
     lead_factory(mobile=e164("9000000010"))
+
     def batch(n: int) -> list[dict[str, Any]]:
         numbers = [customer.mobile, "9000000010", "9123456789"]
         return [make_row(to_number=numbers[i % 3], started_at=ago(i + 1)) for i in range(n)]

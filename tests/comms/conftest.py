@@ -70,13 +70,13 @@ def free_port() -> int:
 class SmtpHandler:
     received: list[Any] = field(default_factory=list)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refuse"):
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.received.append(
             {
                 "from": envelope.mail_from,
@@ -145,7 +145,7 @@ class Gateway(ThreadingHTTPServer):
 class GatewayHandler(BaseHTTPRequestHandler):
     server: Gateway
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
         payload = json.loads(self.rfile.read(length) or b"{}")
         self.server.requests.append({"headers": dict(self.headers), "json": payload})

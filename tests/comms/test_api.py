@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from factories import make_customer
 
 from clientdesk.comms import services

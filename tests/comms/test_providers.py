@@ -74,7 +74,9 @@ def test_refused_recipient_fails_at_once(smtp_server, manager, django_capture_on
     assert smtp_server.received == []
 
 
-def test_smtp_server_down_is_retried(settings, customer, manager, django_capture_on_commit_callbacks):
+def test_smtp_server_down_is_retried(
+    settings, customer, manager, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -116,7 +118,9 @@ def test_http_500_is_a_temporary_error(gateway):
     assert caught.value.permanent is False
 
 
-@pytest.mark.parametrize("status, permanent", [(400, True), (401, True), (429, False), (503, False)])
+@pytest.mark.parametrize(
+    "status, permanent", [(400, True), (401, True), (429, False), (503, False)]
+)
 def test_http_4xx_is_permanent_except_throttling(gateway, status, permanent):
     gateway.reply(Reply(status, {}))
     with pytest.raises(providers.DeliveryError) as caught:

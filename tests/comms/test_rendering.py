@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-
 from factories import make_customer
 
 from clientdesk.comms import events, rendering, services

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-
 from factories import make_customer, move_to
 
 from clientdesk.activities.models import Activity
@@ -198,9 +197,7 @@ def test_free_text_to_an_opted_out_channel_is_refused(customer, sales_user):
     services.set_preferences(customer, actor=sales_user, opted_out={"whatsapp": True})
     with pytest.raises(ValidationError) as caught:
         services.send_message(customer, actor=sales_user, channel="whatsapp", subject="", body="x")
-    assert caught.value.message_dict["channel"] == [
-        "The customer opted out of WhatsApp messages."
-    ]
+    assert caught.value.message_dict["channel"] == ["The customer opted out of WhatsApp messages."]
 
 
 def test_free_text_without_an_address_is_refused(manager):
@@ -226,9 +223,7 @@ def test_preferences_are_saved_audited_and_on_the_timeline(customer, sales_user)
     assert activity.body == "Message preferences: opted out of SMS."
     # the same choice again changes nothing
     assert services.set_preferences(customer, actor=sales_user, opted_out={"sms": True}) == []
-    assert services.set_preferences(customer, actor=sales_user, opted_out={"sms": False}) == [
-        "sms"
-    ]
+    assert services.set_preferences(customer, actor=sales_user, opted_out={"sms": False}) == ["sms"]
     assert services.opted_out_channels(customer) == set()
 
 
@@ -307,7 +302,9 @@ def test_sales_contacts_only_their_own_customers(customer, sales_user, sales_use
         services.set_preferences(customer, actor=sales_user2, opted_out={"sms": True})
 
 
-@pytest.mark.parametrize("role, allowed", [("manager", True), ("admin", True), ("compliance", False)])
+@pytest.mark.parametrize(
+    "role, allowed", [("manager", True), ("admin", True), ("compliance", False)]
+)
 def test_contact_rights_by_role(customer, users_by_role, role, allowed):
     assert services.can_contact(users_by_role[role], customer) is allowed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from io import StringIO
 from typing import Any
 
@@ -9,7 +10,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
-
 from factories import make_customer
 
 from clientdesk.core import audit
@@ -61,7 +61,7 @@ def test_chain_verifies(events: list[AuditEvent]) -> None:
     assert result.ok, result.problem
     assert result.checked == len(events)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    for previous, event in zip(events, events[1:], strict=False):
+    for previous, event in itertools.pairwise(events):
         assert event.prev_hash == previous.hash
     assert events[0].prev_hash == audit.GENESIS
     head = AuditChainHead.objects.get(pk=1)
@@ -117,7 +117,7 @@ def test_model_refuses_save_and_delete_of_existing_rows(events: list[AuditEvent]
 def test_altered_record_is_reported(events: list[AuditEvent], column: str, value: str) -> None:
     allow_tampering()
     seq = events[2].seq
-    raw(f"UPDATE core_auditevent SET {column} = %s WHERE seq = %s", [value, seq])  # noqa: S608
+    raw(f"UPDATE core_auditevent SET {column} = %s WHERE seq = %s", [value, seq])
     result = audit.verify()
     assert not result.ok
     assert result.seq == seq

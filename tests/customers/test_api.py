@@ -8,10 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hsettings
-from hypothesis import strategies as st
-
 from factories import (
     SAMPLE_AADHAAR,
     SAMPLE_PAN,
@@ -19,6 +15,9 @@ from factories import (
     unique_identifiers,
     valid_customer_data,
 )
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from clientdesk.core.models import AuditEvent
 from clientdesk.customers.api.serializers import CustomerSerializer
@@ -95,8 +94,18 @@ def test_list_returns_masked_rows(api_client_for: Any, compliance: Any, customer
 
 
 @pytest.mark.parametrize(
-    "sort", ["name", "-name", "client_id", "-client_id", "created", "-created", "city",
-             "-last_activity", "status"]
+    "sort",
+    [
+        "name",
+        "-name",
+        "client_id",
+        "-client_id",
+        "created",
+        "-created",
+        "city",
+        "-last_activity",
+        "status",
+    ],
 )
 def test_cursor_pages_cover_everything_once(
     api_client_for: Any, admin_user: Any, population: list[Customer], sort: str
@@ -210,7 +219,9 @@ def test_anonymous_is_401(api_client_for: Any, customer: Customer) -> None:
     assert Customer.objects.count() == 1
 
 
-def test_user_without_role_is_403(api_client_for: Any, user_factory: Any, customer: Customer) -> None:
+def test_user_without_role_is_403(
+    api_client_for: Any, user_factory: Any, customer: Customer
+) -> None:
     client = api_client_for(user_factory(None))
     response = client.get(LIST_URL)
     assert response.status_code == 403
@@ -294,9 +305,7 @@ def test_bad_country_is_400_not_500(api_client_for: Any, manager: Any, country: 
     assert "country" in response.json()["errors"]
 
 
-def test_duplicate_is_400_with_code(
-    api_client_for: Any, manager: Any, customer: Customer
-) -> None:
+def test_duplicate_is_400_with_code(api_client_for: Any, manager: Any, customer: Customer) -> None:
     body = api_body(**unique_identifiers(800_001))
     body["pan"] = SAMPLE_PAN
     response = api_client_for(manager).post(LIST_URL, body, format="json")
@@ -441,13 +450,39 @@ def test_reveal_unknown_field(api_client_for: Any, compliance: Any, customer: Cu
 
 # --- never a 500 -------------------------------------------------------------------------
 
-FIELD_NAMES = sorted(CustomerSerializer().fields) + ["unknown", "status", "client_id", ""]
+FIELD_NAMES = [*sorted(CustomerSerializer().fields), "unknown", "status", "client_id", ""]
 PLAUSIBLE = st.sampled_from(
     [
-        "9876543210", "+447911123456", "ABCPE1234F", "ABCXE1234F", SAMPLE_AADHAAR,
-        "1990-01-01", "2020-02-30", "IN", "US", "ß", "ﬃ", "zz", "in ", "560001", "HDFC0001234",
-        "passport", "pan", "aadhaar", "voter_id", "male", "salary", "J8369854", "x@y.z", "",
-        " ", "\x00", "0", "-1", "1e309", "99999999999999999999999",
+        "9876543210",
+        "+447911123456",
+        "ABCPE1234F",
+        "ABCXE1234F",
+        SAMPLE_AADHAAR,
+        "1990-01-01",
+        "2020-02-30",
+        "IN",
+        "US",
+        "ß",
+        "ﬃ",
+        "zz",
+        "in ",
+        "560001",
+        "HDFC0001234",
+        "passport",
+        "pan",
+        "aadhaar",
+        "voter_id",
+        "male",
+        "salary",
+        "J8369854",
+        "x@y.z",
+        "",
+        " ",
+        "\x00",
+        "0",
+        "-1",
+        "1e309",
+        "99999999999999999999999",
     ]
 )
 JSON_VALUES = st.recursive(
@@ -457,14 +492,16 @@ JSON_VALUES = st.recursive(
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=40)
     | PLAUSIBLE,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
     max_leaves=6,
 )
 BODIES = st.dictionaries(st.sampled_from(FIELD_NAMES), JSON_VALUES, max_size=8)
 FUZZ = hsettings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+LIGHT_FUZZ = hsettings(FUZZ, max_examples=50)
 
 
 @FUZZ
@@ -475,7 +512,7 @@ def test_create_never_500(api_client_for: Any, admin_user: Any, body: dict[str, 
     assert response.status_code in (201, 400), (body, response.content)
 
 
-@FUZZ
+@LIGHT_FUZZ
 @given(body=BODIES)
 def test_create_from_valid_base_never_500(
     api_client_for: Any, admin_user: Any, body: dict[str, Any]
@@ -498,12 +535,25 @@ def test_partial_update_never_500(
 
 
 QUERY_KEYS = st.sampled_from(
-    ["q", "status", "sort", "city", "state", "assigned_to", "created_after", "created_before",
-     "active_after", "active_before", "page_size", "cursor", "format"]
+    [
+        "q",
+        "status",
+        "sort",
+        "city",
+        "state",
+        "assigned_to",
+        "created_after",
+        "created_before",
+        "active_after",
+        "active_before",
+        "page_size",
+        "cursor",
+        "format",
+    ]
 )
 
 
-@FUZZ
+@LIGHT_FUZZ
 @given(params=st.lists(st.tuples(QUERY_KEYS, st.text(max_size=20) | PLAUSIBLE), max_size=4))
 def test_list_query_never_500(
     api_client_for: Any, admin_user: Any, customer: Customer, params: list[tuple[str, str]]

@@ -8,7 +8,6 @@ from typing import Any
 import jsonschema
 import pytest
 from drf_spectacular.validation import validate_schema
-
 from factories import make_customer, unique_identifiers, valid_customer_data
 
 from clientdesk.customers.models import Customer

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from factories import SAMPLE_AADHAAR, SAMPLE_PAN, SAMPLE_PASSPORT, make_customer
 
 from clientdesk.core.search import registry
@@ -21,10 +20,16 @@ def people(admin_user: Any, customer: Customer) -> dict[str, Customer]:
     """The sample customer (Asha Verma, +919876543210) and three others."""
     return {
         "asha": customer,
-        "ravi": make_customer(actor=admin_user, first_name="Ravi", last_name="Shankar",
-                              mobile="9812345678", email="ravi@example.org"),
-        "meera": make_customer(actor=admin_user, first_name="Meera", last_name="Ashok",
-                               email="meera.ashok@example.net"),
+        "ravi": make_customer(
+            actor=admin_user,
+            first_name="Ravi",
+            last_name="Shankar",
+            mobile="9812345678",
+            email="ravi@example.org",
+        ),
+        "meera": make_customer(
+            actor=admin_user, first_name="Meera", last_name="Ashok", email="meera.ashok@example.net"
+        ),
         "vermaji": make_customer(actor=admin_user, first_name="Kamal", last_name="Vermani"),
     }
 
@@ -46,7 +51,9 @@ def found(term: str) -> set[str]:
         ("ra sh", set()),
     ],
 )
-def test_name_prefix_and_substring(people: dict[str, Customer], term: str, expected: set[str]) -> None:
+def test_name_prefix_and_substring(
+    people: dict[str, Customer], term: str, expected: set[str]
+) -> None:
     assert found(term) == expected
 
 

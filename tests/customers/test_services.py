@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-
 from factories import (
     SAMPLE_AADHAAR,
     SAMPLE_BANK_ACCOUNT,
@@ -366,7 +365,12 @@ def test_update_records_diff_with_sensitive_values_redacted(
     services.update_customer(
         customer,
         actor=admin_user,
-        data={"pan": new_pan, "aadhaar": new_aadhaar, "city": "Pune", "date_of_birth": "1985-05-05"},
+        data={
+            "pan": new_pan,
+            "aadhaar": new_aadhaar,
+            "city": "Pune",
+            "date_of_birth": "1985-05-05",
+        },
     )
     event = AuditEvent.objects.filter(action="update", object_id=str(customer.pk)).get()
     assert event.changes["city"] == {"old": "Bengaluru", "new": "Pune"}
@@ -473,8 +477,10 @@ def test_activation_sets_activated_at_once(admin_user: Any, customer: Customer) 
     assert Customer.objects.get(pk=customer.pk).account_activated_at == first
 
 
-@pytest.mark.parametrize(("role", "allowed"), [("sales", False), ("compliance", False),
-                                               ("manager", True), ("admin", True)])
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [("sales", False), ("compliance", False), ("manager", True), ("admin", True)],
+)
 def test_blocked_to_active_needs_a_privileged_role(
     user_factory: Any, admin_user: Any, role: str, allowed: bool
 ) -> None:
@@ -509,8 +515,11 @@ def test_unknown_status_is_refused(admin_user: Any, customer: Customer) -> None:
 def test_status_change_leaves_row_audit_and_activity(admin_user: Any, customer: Customer) -> None:
     services.change_status(customer, actor=admin_user, to_status="blocked", reason="AML alert")
     change = StatusChange.objects.get(customer=customer)
-    assert (change.from_status, change.to_status, change.reason) == ("pending", "blocked",
-                                                                     "AML alert")
+    assert (change.from_status, change.to_status, change.reason) == (
+        "pending",
+        "blocked",
+        "AML alert",
+    )
     event = AuditEvent.objects.filter(action="status_change", object_id=str(customer.pk)).get()
     assert event.changes == {"status": {"old": "pending", "new": "blocked"}, "reason": "AML alert"}
     activity = Activity.objects.get(customer=customer, kind=Kind.STATUS_CHANGE)
@@ -531,8 +540,10 @@ def test_activation_checks_can_block_activation(
     assert counts() == before
 
     monkeypatch.setattr(services, "ACTIVATION_CHECKS", [lambda c: None])
-    assert services.change_status(customer, actor=admin_user, to_status="active",
-                                  reason="Go").status == Status.ACTIVE
+    assert (
+        services.change_status(customer, actor=admin_user, to_status="active", reason="Go").status
+        == Status.ACTIVE
+    )
 
 
 # --- reveal ------------------------------------------------------------------------------

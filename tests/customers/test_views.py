@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-
 from factories import SAMPLE_AADHAAR, SAMPLE_PAN, make_customer, move_to
 
 from clientdesk.activities.models import Activity
@@ -224,7 +223,9 @@ def test_profile_without_reveal_permission_has_no_reveal_button(
     assert reverse("customers:reveal", args=[customer.pk, "pan"]) not in html.content.decode()
 
 
-def test_unknown_tab_and_customer_are_404(client_for: Any, manager: Any, customer: Customer) -> None:
+def test_unknown_tab_and_customer_are_404(
+    client_for: Any, manager: Any, customer: Customer
+) -> None:
     client = client_for(manager)
     assert client.get(reverse("customers:tab", args=[customer.pk, "nope"])).status_code == 404
     assert client.get(reverse("customers:detail", args=[999999])).status_code == 404
@@ -300,9 +301,7 @@ def test_invalid_status_change_shows_a_message(
     assert any("Reason" in m or "reason" in m for m in messages_of(response))
 
 
-def test_unblock_by_compliance_is_403(
-    client_for: Any, compliance: Any, admin_user: Any
-) -> None:
+def test_unblock_by_compliance_is_403(client_for: Any, compliance: Any, admin_user: Any) -> None:
     customer = make_customer(actor=admin_user, status=Status.BLOCKED)
     url = reverse("customers:status", args=[customer.pk])
     response = client_for(compliance).post(url, {"status": "active", "reason": "cleared"})
@@ -361,7 +360,9 @@ def test_add_empty_activity_is_refused(client_for: Any, manager: Any, customer: 
 def test_history_tab(client_for: Any, compliance: Any, customer: Customer, admin_user: Any) -> None:
     from clientdesk.customers import services
 
-    services.update_customer(customer, actor=admin_user, data={"city": "Mysuru", "pan": "ZZZPZ9876Y"})
+    services.update_customer(
+        customer, actor=admin_user, data={"city": "Mysuru", "pan": "ZZZPZ9876Y"}
+    )
     response = client_for(compliance).get(reverse("customers:tab", args=[customer.pk, "history"]))
     assert response.status_code == 200
     html = response.content.decode()

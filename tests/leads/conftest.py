@@ -110,6 +110,7 @@ def nav_queries() -> Callable[[Any], int]:
     from clientdesk.core.permissions import access_map
 
     def count(user: Any) -> int:
+        user = type(user).objects.get(pk=user.pk)  # fresh: nothing cached on the instance
         request = RequestFactory().get("/")
         request.user = user
         access_map(user)  # the page has loaded it already

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from factories import SAMPLE_AADHAAR, SAMPLE_PAN
 
 from clientdesk.customers.models import Customer
@@ -53,9 +52,7 @@ def test_list_uses_the_page_filterset(
     assert [row["first_name"] for row in ordered] == ["Chetan", "Bharat", "Anita"]
 
 
-def test_bad_filter_is_a_400_not_a_500(
-    api_client_for: Callable[..., Any], sales_user: Any
-) -> None:
+def test_bad_filter_is_a_400_not_a_500(api_client_for: Callable[..., Any], sales_user: Any) -> None:
     response = api_client_for(sales_user).get(LIST_URL, {"status": "bogus"})
     assert response.status_code == 400
     assert "status" in response.json()["errors"]

@@ -22,7 +22,9 @@ WRITERS = {"sales", "manager", "admin"}
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_pages_by_role(role: str, users_by_role: dict[str, Any], client_for: Any, lead: Lead) -> None:
+def test_pages_by_role(
+    role: str, users_by_role: dict[str, Any], client_for: Any, lead: Lead
+) -> None:
     client = client_for(users_by_role[role])
     for name, args in (("leads:list", []), ("leads:board", []), ("leads:detail", [lead.pk])):
         assert client.get(reverse(name, args=args)).status_code == 200
@@ -78,7 +80,10 @@ def test_write_rule_owner_or_all_scope(
 
 
 def test_no_role_sees_nothing(
-    user_factory: Callable[..., Any], client_for: Any, api_client_for: Callable[..., Any], lead: Lead
+    user_factory: Callable[..., Any],
+    client_for: Any,
+    api_client_for: Callable[..., Any],
+    lead: Lead,
 ) -> None:
     nobody = user_factory(None)
     assert client_for(nobody).get(reverse("leads:list")).status_code == 403

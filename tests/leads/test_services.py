@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-
 from factories import SAMPLE_AADHAAR, SAMPLE_PAN, make_customer
 
 from clientdesk.activities.models import Activity, Kind
@@ -264,7 +264,7 @@ def test_full_pipeline_sets_dates_and_logs_every_step(sales_user: Any, lead: Lea
         lead.status_changes.order_by("created_at", "id").values_list("from_status", "to_status")
     )
     sequence = ["", S.NEW, *PATHS[S.ACCOUNT_ACTIVATED]]
-    assert steps == list(zip(sequence[:-1], sequence[1:], strict=True))
+    assert steps == list(itertools.pairwise(sequence))
     last = lead.status_changes.first()
     assert last.note == "Trading enabled" and last.actor == sales_user
     audits = AuditEvent.objects.filter(object_type="leads.lead", action="status_change")
@@ -340,7 +340,10 @@ def test_unknown_and_same_status(lead: Lead, admin_user: Any) -> None:
 
 
 def test_assign_by_manager_audited_and_notified(
-    manager: Any, sales_user: Any, sales_user2: Any, lead: Lead,
+    manager: Any,
+    sales_user: Any,
+    sales_user2: Any,
+    lead: Lead,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
@@ -458,9 +461,7 @@ def test_convert_creates_pending_customer_with_lead_data_and_dates(
     assert timeline(customer).filter(kind=Kind.CREATED, subject_type="leads.lead").exists()
 
 
-def test_convert_twice_refused(
-    lead_factory: Callable[..., Lead], admin_user: Any
-) -> None:
+def test_convert_twice_refused(lead_factory: Callable[..., Lead], admin_user: Any) -> None:
     lead = lead_factory(status=S.ACCOUNT_ACTIVATED)
     customer = services.convert_lead(lead, actor=admin_user)
     before = state()

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-
 from factories import make_customer
 
 from clientdesk.tickets import services
@@ -58,7 +57,13 @@ class Outbox:
         self, customer: Any, *, actor: Any, event: str, context: dict, channel: Any = None
     ) -> None:
         self.calls.append(
-            {"customer": customer, "actor": actor, "event": event, "context": context, "channel": channel}
+            {
+                "customer": customer,
+                "actor": actor,
+                "event": event,
+                "context": context,
+                "channel": channel,
+            }
         )
 
     def events(self) -> list[str]:
@@ -112,7 +117,9 @@ def make_ticket(manager: Any) -> Callable[..., Ticket]:
     """``make_ticket(customer, actor=..., **fields)`` through the service."""
 
     def make(customer: Any, *, actor: Any = None, **overrides: Any) -> Ticket:
-        return services.create_ticket(actor=actor or manager, data=ticket_data(customer, **overrides))
+        return services.create_ticket(
+            actor=actor or manager, data=ticket_data(customer, **overrides)
+        )
 
     return make
 

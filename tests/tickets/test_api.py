@@ -42,7 +42,9 @@ def test_create_and_retrieve(
     assert created.status_code == 201, created.content
     data = created.json()
     assert data["number"].startswith("TKT-") and data["status"] == "new"
-    assert data["assigned_to"] == [{"id": support_user.pk, "username": "support1", "name": support_user.display_name}]
+    assert data["assigned_to"] == [
+        {"id": support_user.pk, "username": "support1", "name": support_user.display_name}
+    ]
     assert data["sla_status"] == "first_response_due" and data["survey"] is None
     fetched = client.get(detail(data["id"])).json()
     assert fetched["subject_name"] == "Fund transfer" and fetched["priority"] == "high"
@@ -156,7 +158,9 @@ def test_row_rule_on_every_write(
     assert theirs.status == Status.NEW and theirs.priority == "medium"
 
 
-def test_partial_update(api_client_for: Callable[..., Any], ticket: Ticket, support_user: Any) -> None:
+def test_partial_update(
+    api_client_for: Callable[..., Any], ticket: Ticket, support_user: Any
+) -> None:
     client = api_client_for(support_user)
     response = client.patch(detail(ticket.pk), {"priority": "urgent"}, format="json")
     assert response.status_code == 200 and response.json()["priority"] == "urgent"
@@ -186,9 +190,13 @@ def test_status_endpoint(
     assert survey["rating"] is None and survey["answered_at"] is None
 
 
-def test_comment_endpoint(api_client_for: Callable[..., Any], ticket: Ticket, support_user: Any) -> None:
+def test_comment_endpoint(
+    api_client_for: Callable[..., Any], ticket: Ticket, support_user: Any
+) -> None:
     client = api_client_for(support_user)
-    response = client.post(detail(ticket.pk, "comments"), {"body": "Called the customer"}, format="json")
+    response = client.post(
+        detail(ticket.pk, "comments"), {"body": "Called the customer"}, format="json"
+    )
     assert response.status_code == 201
     assert response.json()["author"]["username"] == "support1"
     empty = client.post(detail(ticket.pk, "comments"), {"body": ""}, format="json")
@@ -229,7 +237,9 @@ def test_assign_endpoint(
     )
     assert response.status_code == 200
     assert [a["username"] for a in response.json()["assigned_to"]] == ["support2"]
-    empty = api_client_for(manager).post(detail(ticket.pk, "assign"), {"assignees": []}, format="json")
+    empty = api_client_for(manager).post(
+        detail(ticket.pk, "assign"), {"assignees": []}, format="json"
+    )
     assert empty.status_code == 400 and "assignees" in empty.json()["errors"]
 
 
@@ -274,7 +284,10 @@ def test_list_filters_like_the_page(
 
 
 def test_list_pages_with_a_cursor(
-    api_client_for: Callable[..., Any], customer: Any, manager: Any, make_ticket: Callable[..., Ticket]
+    api_client_for: Callable[..., Any],
+    customer: Any,
+    manager: Any,
+    make_ticket: Callable[..., Ticket],
 ) -> None:
     made = [make_ticket(customer) for _ in range(5)]
     client = api_client_for(manager)
@@ -287,7 +300,9 @@ def test_list_pages_with_a_cursor(
     assert seen == [t.pk for t in reversed(made)]
 
 
-def test_schema_documents_the_ticket_endpoints(api_client_for: Callable[..., Any], manager: Any) -> None:
+def test_schema_documents_the_ticket_endpoints(
+    api_client_for: Callable[..., Any], manager: Any
+) -> None:
     response = api_client_for(manager).get("/api/schema/?format=json")
     assert response.status_code == 200
     paths = response.json()["paths"]

@@ -62,7 +62,9 @@ def test_accepts_real_files_and_stores_them_under_random_names(
 ) -> None:
     content = maker()
     attachment = services.add_attachment(
-        ticket, actor=manager, upload=upload(name, content, "text/html")  # browser type ignored
+        ticket,
+        actor=manager,
+        upload=upload(name, content, "text/html"),  # browser type ignored
     )
     assert attachment.content_type == content_type
     assert attachment.original_name == name
@@ -82,7 +84,11 @@ def test_accepts_real_files_and_stores_them_under_random_names(
     [
         # disguised: the name says image or PDF, the bytes say otherwise
         ("invoice.pdf", b"<html><script>alert(1)</script></html>", "type_mismatch"),
-        ("photo.png", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "type_mismatch"),
+        (
+            "photo.png",
+            b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+            "type_mismatch",
+        ),
         ("photo.jpg", pdf_bytes(), "type_mismatch"),
         ("statement.pdf", png_bytes(), "type_mismatch"),
         ("page.html", b"<html><body>hi</body></html>", "type_mismatch"),
@@ -126,9 +132,7 @@ def test_too_large_refused_before_reading_everything(
     services.add_attachment(ticket, actor=manager, upload=upload("ok.txt", b"a" * 1024))
 
 
-def test_path_and_control_characters_stripped_from_the_label(
-    ticket: Ticket, manager: Any
-) -> None:
+def test_path_and_control_characters_stripped_from_the_label(ticket: Ticket, manager: Any) -> None:
     attachment = services.add_attachment(
         ticket, actor=manager, upload=upload("../../etc/pass\x00wd\r\n.txt", b"hello")
     )
@@ -193,7 +197,9 @@ def test_download_for_ticket_readers_is_audited(
 def test_download_content_is_the_stored_file(
     attachment: TicketAttachment, manager: Any, client_for: Callable[[Any], Any]
 ) -> None:
-    response = client_for(manager).get(f"/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/")
+    response = client_for(manager).get(
+        f"/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/"
+    )
     body = b"".join(response.streaming_content)
     assert hashlib.sha256(body).hexdigest() == attachment.sha256
 
@@ -221,7 +227,9 @@ def test_attachment_only_through_its_own_ticket(
     assert response.status_code == 404
 
 
-def test_files_are_not_under_a_public_url(attachment: TicketAttachment, client_for: Any, manager: Any) -> None:
+def test_files_are_not_under_a_public_url(
+    attachment: TicketAttachment, client_for: Any, manager: Any
+) -> None:
     from django.conf import settings
 
     response = client_for(manager).get(settings.MEDIA_URL + attachment.file)

@@ -23,7 +23,11 @@ def assignee(ticket: Ticket) -> str:
 
 
 def test_rotation_is_fair_and_in_order(
-    customer: Any, support_user: Any, support2: Any, support3: Any, make_ticket: Callable[..., Ticket]
+    customer: Any,
+    support_user: Any,
+    support2: Any,
+    support3: Any,
+    make_ticket: Callable[..., Ticket],
 ) -> None:
     order = [assignee(make_ticket(customer)) for _ in range(9)]
     assert order[:3] == ["support1", "support2", "support3"]  # never assigned: by id
@@ -59,7 +63,11 @@ def test_newcomer_goes_first(
 
 
 def test_manual_assignment_moves_to_the_back(
-    customer: Any, support_user: Any, support2: Any, manager: Any, make_ticket: Callable[..., Ticket]
+    customer: Any,
+    support_user: Any,
+    support2: Any,
+    manager: Any,
+    make_ticket: Callable[..., Ticket],
 ) -> None:
     make_ticket(customer, assignees=[support_user])  # support1 just received one by hand
     assert assignee(make_ticket(customer)) == "support2"
@@ -94,7 +102,7 @@ def test_concurrent_creations_pick_different_users(
         try:
             barrier.wait()
             services.create_ticket(actor=admin_user, data=ticket_data(customer))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -64,7 +64,11 @@ def test_ticket_number_prefix_is_configurable(
 
 
 def test_explicit_assignees_skip_round_robin(
-    customer: Any, support_user: Any, support2: Any, manager: Any, make_ticket: Callable[..., Ticket]
+    customer: Any,
+    support_user: Any,
+    support2: Any,
+    manager: Any,
+    make_ticket: Callable[..., Ticket],
 ) -> None:
     ticket = make_ticket(customer, assignees=[support2, manager])
     assert set(ticket.assignees.all()) == {support2, manager}
@@ -148,7 +152,9 @@ def test_status_change_logged_audited_and_messaged(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        services.change_status(ticket, actor=support_user, to_status=Status.IN_PROGRESS, note="On it")
+        services.change_status(
+            ticket, actor=support_user, to_status=Status.IN_PROGRESS, note="On it"
+        )
     event = AuditEvent.objects.filter(object_id=str(ticket.pk), action="status_change").get()
     assert event.changes["status"] == {"old": "new", "new": "in_progress"}
     activity = timeline(customer).filter(kind=Kind.TICKET, data__event="status").get()
@@ -255,9 +261,7 @@ def test_readers_cannot_change(role: str, ticket: Ticket, users_by_role: dict[st
 # --- comments and mentions -----------------------------------------------------------------
 
 
-def test_first_comment_is_the_first_response(
-    clock: Any, ticket: Ticket, support_user: Any
-) -> None:
+def test_first_comment_is_the_first_response(clock: Any, ticket: Ticket, support_user: Any) -> None:
     clock.advance(minutes=30)
     services.add_comment(ticket, actor=support_user, body="Asked for a screenshot.")
     ticket.refresh_from_db()
@@ -412,7 +416,8 @@ def test_default_subjects_and_policies_installed(db: None) -> None:
     names = list(TicketSubject.objects.values_list("name", flat=True))
     assert names[:2] == ["Account opening", "KYC / documents"] and "Other" in names
     targets = {
-        p.priority: (p.first_response_minutes, p.resolution_minutes) for p in SLAPolicy.objects.all()
+        p.priority: (p.first_response_minutes, p.resolution_minutes)
+        for p in SLAPolicy.objects.all()
     }
     assert targets == {
         "urgent": (30, 240),

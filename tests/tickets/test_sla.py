@@ -51,17 +51,13 @@ def test_pause_while_waiting_on_customer_pushes_due_times(
     clock.advance(minutes=60)
     services.add_comment(ticket, actor=support_user, body="Need your statement")  # responds
     clock.advance(minutes=60)
-    ticket = services.change_status(
-        ticket, actor=support_user, to_status=Status.FOLLOWUP_SCHEDULED
-    )
+    ticket = services.change_status(ticket, actor=support_user, to_status=Status.FOLLOWUP_SCHEDULED)
     assert ticket.sla_paused_at == clock.now
     # Two days waiting on the customer: past the resolution target, but the clock stood still.
     clock.advance(days=2)
     assert sla.status_of(ticket, clock.now) == SLAStatus.FULFILLED
     assert services.check_sla_breaches() == 0
-    ticket = services.change_status(
-        ticket, actor=support_user, to_status=Status.FOLLOWUP_COMPLETE
-    )
+    ticket = services.change_status(ticket, actor=support_user, to_status=Status.FOLLOWUP_COMPLETE)
     assert ticket.sla_paused_at is None
     assert ticket.sla_paused_seconds == 2 * 24 * 3600
     assert ticket.resolution_due_at == START + 1440 * MIN + dt.timedelta(days=2)
@@ -151,9 +147,7 @@ def test_breach_job_skips_paused_and_done(
     assert services.check_sla_breaches() == 0
 
 
-def test_breach_task_is_scheduled_every_five_minutes(
-    clock: Any, ticket: Ticket
-) -> None:
+def test_breach_task_is_scheduled_every_five_minutes(clock: Any, ticket: Ticket) -> None:
     periodic = {p.name: p for p in schedule.registered()}["tickets.sla_breaches"]
     assert periodic.every == dt.timedelta(minutes=5)
     assert periodic.task is tasks.check_sla_breaches
@@ -186,7 +180,9 @@ def test_filter_matches_python_rule_even_before_the_job_runs(
     assert statuses[paused.number] == SLAStatus.FIRST_RESPONSE_DUE
 
 
-@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     steps=st.lists(
         st.tuples(st.sampled_from(["wait", "pause", "resume"]), st.integers(0, 3000)),

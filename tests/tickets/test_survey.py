@@ -68,7 +68,9 @@ def test_public_page_without_login(survey_token: str, ticket: Ticket) -> None:
     assert page.status_code == 200
     assert ticket.number in page.content.decode()
     csrf = page.cookies["csrftoken"].value
-    bad = client.post(f"/tickets/survey/{survey_token}/", {"rating": "9", "csrfmiddlewaretoken": csrf})
+    bad = client.post(
+        f"/tickets/survey/{survey_token}/", {"rating": "9", "csrfmiddlewaretoken": csrf}
+    )
     assert bad.status_code == 400
     done = client.post(
         f"/tickets/survey/{survey_token}/",

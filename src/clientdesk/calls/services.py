@@ -209,7 +209,7 @@ def parse_call(
     device_id = _text(raw, "device_id", errors, 64)
     device_call_id = _text(raw, "device_call_id", errors, 64)
     if errors:
-        raise ValidationError(dict(errors), code="invalid")
+        raise ValidationError(dict(errors))
     assert direction is not None and status is not None and isinstance(started, dt.datetime)
     return CallInput(
         direction=direction,
@@ -418,7 +418,7 @@ def log_call(
     if staff_error == NOT_OWN_CALL:
         raise PermissionDenied(staff_error)
     if staff_error:
-        raise ValidationError({"staff": [staff_error]}, code="invalid")
+        raise ValidationError({"staff": [staff_error]})
     with transaction.atomic():
         if row.device_call_id:
             known = CallLog.objects.filter(

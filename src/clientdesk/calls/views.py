@@ -172,12 +172,17 @@ def customer_calls(user: Any, customer: Customer) -> QuerySet[CallLog]:
 
 
 def customer_tab_count(customer: Customer, user: Any) -> int:
+    known = getattr(customer, "_visible_call_count", None)  # counted by the open tab
+    if known is not None and known[0] == user.pk:
+        return int(known[1])
     return customer_calls(user, customer).count()
 
 
 def customer_tab_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     calls = customer_calls(request.user, customer).select_related("staff", "lead")
-    page = Paginator(calls, 25).get_page(request.GET.get("page"))
+    paginator = Paginator(calls, 25)
+    customer._visible_call_count = (request.user.pk, paginator.count)  # type: ignore[attr-defined]
+    page = paginator.get_page(request.GET.get("page"))
     return {
         "call_page": page,
         "can_log_call": has_access(request.user, Module.CALLS, Access.WRITE),

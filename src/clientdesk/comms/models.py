@@ -64,7 +64,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     MessageStatus.SKIPPED: frozenset(),
 }
 
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     MessageStatus.QUEUED: "amber",
     MessageStatus.SENT: "blue",
     MessageStatus.DELIVERED: "green",

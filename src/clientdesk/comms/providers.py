@@ -188,7 +188,8 @@ class InAppProvider:
 
 def for_channel(channel: str) -> Provider:
     """The adapter configured for ``channel`` (a fresh one: settings may change in tests)."""
-    config = settings.COMMS_CHANNELS.get(channel, {})
+    channels: dict[str, dict[str, Any]] = getattr(settings, "COMMS_CHANNELS", {})
+    config = channels.get(channel, {})
     kind = config.get("provider", "file")
     if kind == "email":
         return EmailProvider()

@@ -449,8 +449,7 @@ def _notify_failure(message: Message) -> None:
         lambda: notify(
             created_by,
             kind="info",
-            title=f"{message.get_channel_display()} message to "
-            f"{message.customer.full_name} failed",
+            title=f"{message.get_channel_display()} message to {message.customer.full_name} failed",
             body=message.last_error,
             url=reverse("comms:detail", args=[message.pk]),
             key=f"comms.message:{message.pk}:failed",
@@ -501,9 +500,7 @@ def mark_read(message: Message, *, actor: Any) -> Message:
         raise ValidationError({"status": "This message has not reached the app."})
     if message.read_at is None:
         message.read_at = timezone.now()
-        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(
-            read_at=message.read_at
-        )
+        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=message.read_at)
     return message
 
 

@@ -31,7 +31,9 @@ class MessageTable(tables.Table):
     )
     to_address = tables.Column(verbose_name="To", orderable=False)
     status = tables.Column(order_by=("status", "-created_at", "-id"))
-    attempts = tables.Column(orderable=False, attrs={"th": {"class": "num"}, "td": {"class": "num"}})
+    attempts = tables.Column(
+        orderable=False, attrs={"th": {"class": "num"}, "td": {"class": "num"}}
+    )
 
     class Meta:
         model = Message

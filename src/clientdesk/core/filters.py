@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -19,6 +20,8 @@ class DayBoundFilter(filters.DateFilter):
 
     def __init__(self, *args: Any, bound: str = "from", **kwargs: Any) -> None:
         self.bound = bound
+        # A native date picker; it sends and shows ISO dates whatever the locale.
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Any], value: dt.date | None) -> QuerySet[Any]:

@@ -72,11 +72,9 @@ def resolve_subject(user: Any, subject_type: str, subject_id: Any) -> Any:
     if not subject_type and not subject_id:
         return None
     if subject_type not in SUBJECT_TYPES:
-        raise ValidationError(
-            {"subject_type": ["Choose a customer, lead or ticket."]}, code="subject_invalid"
-        )
+        raise _subject_error("subject_type", "Choose a customer, lead or ticket.")
     if not subject_id.isdigit():
-        raise ValidationError({"subject_id": ["Give the record's id."]}, code="subject_invalid")
+        raise _subject_error("subject_id", "Give the record's id.")
     if not has_access(user, SUBJECT_TYPES[subject_type]):
         raise PermissionDenied("Your role cannot see that record.")
     model = apps.get_model(subject_type)
@@ -84,8 +82,12 @@ def resolve_subject(user: Any, subject_type: str, subject_id: Any) -> Any:
     queryset = manager.visible_to(user) if hasattr(manager, "visible_to") else manager.all()
     subject = queryset.filter(pk=int(subject_id)).first()
     if subject is None:
-        raise ValidationError({"subject_id": ["No such record."]}, code="subject_invalid")
+        raise _subject_error("subject_id", "No such record.")
     return subject
+
+
+def _subject_error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code="subject_invalid")})
 
 
 def subject_customer(subject: Any) -> Any:
@@ -132,7 +134,7 @@ def clean_task_data(data: Mapping[str, Any], *, partial: bool = False) -> dict[s
         else:
             cleaned[name] = value.strip() if isinstance(value, str) else value
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise ValidationError(errors)
     return cleaned
 
 
@@ -214,9 +216,9 @@ def change_status(task: Task, *, actor: Any, to_status: str) -> Task:
         old = task.status
         if to_status not in TRANSITIONS.get(old, frozenset()):
             allowed = ", ".join(TaskStatus(s).label for s in sorted(TRANSITIONS[old])) or "none"
+            message = f"A {TaskStatus(old).label} task can move to: {allowed}."
             raise ValidationError(
-                {"status": [f"A {TaskStatus(old).label} task can move to: {allowed}."]},
-                code="transition_invalid",
+                {"status": ValidationError(message, code="transition_invalid")}
             )
         task.status = to_status
         task.completed_at = None if to_status in OPEN_STATUSES else timezone.now()
@@ -267,16 +269,14 @@ def task_url(task: Task) -> str:
 
 
 def _notify_assignment(task: Task, actor: Any) -> None:
-    assignee, title = task.assignee, f"Task assigned to you: {task.title}"
+    """In the task's transaction: the notification exists exactly when the task does."""
     who = getattr(actor, "display_name", "") or "Someone"
-    transaction.on_commit(
-        lambda: notify(
-            assignee,
-            kind="assignment",
-            title=title,
-            url=task_url(task),
-            body=f"{who} assigned you this task.",
-        )
+    notify(
+        task.assignee,
+        kind="assignment",
+        title=f"Task assigned to you: {task.title}",
+        url=task_url(task),
+        body=f"{who} assigned you this task.",
     )
 
 

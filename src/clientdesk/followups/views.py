@@ -291,4 +291,9 @@ def customer_tab_context(request: HttpRequest, customer: Customer) -> dict[str, 
 
 
 def nav_badge(user: Any) -> int:
-    return selectors.due_count(user)
+    """Sidebar badge. Kept on the user object for the request: the sidebar may be built more
+    than once per page (django-tables2 renders its template with the context processors)."""
+    cached = getattr(user, "_followups_due_count", None)
+    if cached is None:
+        cached = user._followups_due_count = selectors.due_count(user)
+    return int(cached)

@@ -31,10 +31,16 @@ class LeadFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=LeadStatus.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
     )
-    source = filters.ChoiceFilter(choices=LeadSource.choices, label="Lead source")
-    category = filters.ChoiceFilter(choices=LeadCategory.choices, label="Lead category")
+    source = filters.ChoiceFilter(
+        choices=LeadSource.choices, label="Lead source", empty_label="Any source"
+    )
+    category = filters.ChoiceFilter(
+        choices=LeadCategory.choices, label="Lead category", empty_label="Any category"
+    )
     owner = filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True), label="Assigned user"
+        queryset=get_user_model().objects.filter(is_active=True),
+        label="Assigned user",
+        empty_label="Anyone",
     )
     converted = filters.BooleanFilter(
         field_name="customer",

@@ -90,9 +90,7 @@ def can_edit(user: Any, lead: Lead) -> bool:
 
 def can_convert(user: Any, lead: Lead) -> bool:
     return (
-        lead.is_convertible
-        and can_edit(user, lead)
-        and has_access(user, "customers", Access.WRITE)
+        lead.is_convertible and can_edit(user, lead) and has_access(user, "customers", Access.WRITE)
     )
 
 
@@ -121,9 +119,7 @@ def _clean_value(name: str, value: Any, normalizers: Mapping[str, Callable[[Any]
     if name in CHOICES and value not in CHOICES[name]:
         raise ValidationError("Choose one of the listed options.", code="invalid_choice")
     if name in MAX_LENGTHS and len(str(value)) > MAX_LENGTHS[name]:
-        raise ValidationError(
-            f"Keep it to {MAX_LENGTHS[name]} characters.", code="max_length"
-        )
+        raise ValidationError(f"Keep it to {MAX_LENGTHS[name]} characters.", code="max_length")
     return normalizers[name](value) if name in normalizers else value
 
 
@@ -268,9 +264,7 @@ def create_lead(
     cleaned = clean_lead_data(data, actor=actor)
     now = timezone.now()
     with transaction.atomic():
-        lead = Lead(
-            status=LeadStatus.NEW, created_by=_user(actor), created_at=created_at or now
-        )
+        lead = Lead(status=LeadStatus.NEW, created_by=_user(actor), created_at=created_at or now)
         _apply(lead, cleaned)
         _save_unique(lead)
         audit.record(
@@ -381,9 +375,7 @@ def change_lead_status(lead: Lead, *, actor: Any, to_status: str, note: str = ""
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         problem = _transition_error(lead, to_status)
         if problem:
-            raise ValidationError(
-                {"status": ValidationError(problem, code="invalid_transition")}
-            )
+            raise ValidationError({"status": ValidationError(problem, code="invalid_transition")})
         return _set_status(lead, actor=actor, to_status=to_status, note=note, now=timezone.now())
 
 
@@ -398,9 +390,14 @@ def assign_lead(lead: Lead, *, actor: Any, owner: Any) -> Lead:
 def _lock_for_bulk(ids: Sequence[int]) -> tuple[list[Lead], list[str]]:
     wanted = sorted({int(i) for i in ids})
     if not wanted:
-        raise ValidationError({"ids": ValidationError("Choose at least one lead.", code="required")})
+        raise ValidationError(
+            {"ids": ValidationError("Choose at least one lead.", code="required")}
+        )
     locked = list(
-        Lead.objects.select_for_update().filter(pk__in=wanted).select_related("owner").order_by("pk")
+        Lead.objects.select_for_update(of=("self",))
+        .filter(pk__in=wanted)
+        .select_related("owner")
+        .order_by("pk")
     )
     found = {lead.pk for lead in locked}
     missing = [f"Lead #{pk}: not found." for pk in wanted if pk not in found]
@@ -409,9 +406,7 @@ def _lock_for_bulk(ids: Sequence[int]) -> tuple[list[Lead], list[str]]:
 
 def _raise_bulk(failures: list[str]) -> None:
     if failures:
-        raise ValidationError(
-            {"ids": [ValidationError(f, code="bulk_failed") for f in failures]}
-        )
+        raise ValidationError({"ids": [ValidationError(f, code="bulk_failed") for f in failures]})
 
 
 def bulk_change_status(
@@ -497,7 +492,7 @@ def convert_lead(lead: Lead, *, actor: Any) -> Customer:
     _require_edit(actor, lead)
     require(actor, "customers", Access.WRITE)
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead.pk)
+        lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
         _check_convertible(lead)
         data: dict[str, Any] = {f: getattr(lead, f) for f in _CUSTOMER_FIELDS}
         data["assigned_to"] = lead.owner
@@ -529,9 +524,7 @@ def convert_lead(lead: Lead, *, actor: Any) -> Customer:
 
 def _check_convertible(lead: Lead) -> None:
     if lead.customer_id is not None:
-        client_id = Customer.objects.filter(pk=lead.customer_id).values_list(
-            "client_id", flat=True
-        )
+        client_id = Customer.objects.filter(pk=lead.customer_id).values_list("client_id", flat=True)
         raise ValidationError(
             {
                 "customer": ValidationError(

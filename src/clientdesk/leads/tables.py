@@ -9,7 +9,9 @@ from .models import Lead
 
 
 def status_badge(lead: Lead) -> Any:
-    return format_html('<span class="badge badge-{}">{}</span>', lead.tone, lead.get_status_display())
+    return format_html(
+        '<span class="badge badge-{}">{}</span>', lead.tone, lead.get_status_display()
+    )
 
 
 class LeadTable(tables.Table):

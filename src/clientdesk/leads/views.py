@@ -377,7 +377,7 @@ class LeadConvertView(ModuleView):
 
 
 class LeadActivityView(ModuleView):
-    """"+ Activity" on a lead: needs to read the lead and write activities."""
+    """ "+ Activity" on a lead: needs to read the lead and write activities."""
 
     module = "activities"
 

@@ -17,9 +17,10 @@ from .models import Notification
 class NotificationListView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset = NotificationFilterSet(
-            request.GET or None, queryset=Notification.objects.filter(recipient=request.user)
+            request.GET or None, queryset=Notification.objects.filter(recipient_id=request.user.pk)
         )
-        queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        invalid = filterset.is_bound and not filterset.is_valid()
+        queryset = filterset.queryset.none() if invalid else filterset.qs
         page = Paginator(queryset, 30).get_page(request.GET.get("page"))
         return render(
             request,

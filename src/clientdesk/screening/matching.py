@@ -46,7 +46,7 @@ import datetime
 import itertools
 import multiprocessing
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,9 @@ __all__ = [
     "ScreeningSubject",
     "TokenMatch",
     "compare_names",
+    "country_code",
+    "dob_adjustment",
+    "nationality_adjustment",
     "token_similarity",
 ]
 
@@ -271,25 +274,17 @@ def token_similarity(
     return 0.0, ""
 
 
-def _assign(
-    n: int, m: int, similarity: Callable[[int, int], tuple[float, str]]
-) -> list[tuple[float, int, int, str]]:
-    """Greedy one-to-one pairing, best similarity first; ties by position."""
-    pairs = []
-    for i in range(n):
-        for j in range(m):
-            value, kind = similarity(i, j)
-            if value > 0.0:
-                pairs.append((value, i, j, kind))
+def _greedy(pairs: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
+    """Greedy one-to-one pairing of ``(similarity, i, j, kind)``: best first, ties by position."""
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     used_i: set[int] = set()
     used_j: set[int] = set()
     chosen = []
-    for value, i, j, kind in pairs:
-        if i not in used_i and j not in used_j:
-            used_i.add(i)
-            used_j.add(j)
-            chosen.append((value, i, j, kind))
+    for pair in pairs:
+        if pair[1] not in used_i and pair[2] not in used_j:
+            used_i.add(pair[1])
+            used_j.add(pair[2])
+            chosen.append(pair)
     return chosen
 
 
@@ -322,11 +317,14 @@ def compare_names(
     Also the fuzzy name check for text read from a document (OCR) against the record.
     """
     q_tokens, l_tokens = written_tokens(query), written_tokens(listed)
-    chosen = _assign(
-        len(q_tokens),
-        len(l_tokens),
-        lambda i, j: token_similarity(q_tokens[i][1], l_tokens[j][1], policy),
-    )
+    pairs = [
+        (value, i, j, kind)
+        for i, (_, q) in enumerate(q_tokens)
+        for j, (_, c) in enumerate(l_tokens)
+        for value, kind in (token_similarity(q, c, policy),)
+        if value > 0.0
+    ]
+    chosen = _greedy(pairs)
     score = policy.name_score(sum(p[0] for p in chosen), len(q_tokens), len(l_tokens))
     matches, unmatched_q, unmatched_l = _explain(chosen, q_tokens, l_tokens)
     return NameComparison(round(score, 1), matches, unmatched_q, unmatched_l)
@@ -368,16 +366,29 @@ def dob_adjustment(
     )
 
 
+def country_code(nationality: str | None) -> str | None:
+    """A customer's nationality as an ISO code (names looked up; unknown text upper-cased)."""
+    if not nationality or not nationality.strip():
+        return None
+    return to_iso2(nationality) or nationality.strip().upper()
+
+
 def nationality_adjustment(
     nationality: str | None, entry: ListEntry, policy: ScoringPolicy
 ) -> Adjustment | None:
     """How the customer's nationality (ISO code or name) moves the score; None: no effect."""
-    if not nationality or not entry.nationalities:
+    code = country_code(nationality)
+    return _nationality_adjustment(code, entry, policy)
+
+
+def _nationality_adjustment(
+    code: str | None, entry: ListEntry, policy: ScoringPolicy
+) -> Adjustment | None:
+    if code is None or not entry.nationalities:
         return None
-    code = to_iso2(nationality) or nationality.strip().upper()
-    listed = ", ".join(entry.nationalities)
     if code in entry.nationalities:
         return Adjustment("nationality", policy.nationality_match, f"Nationality {code} is listed")
+    listed = ", ".join(entry.nationalities)
     return Adjustment(
         "nationality",
         policy.nationality_mismatch,
@@ -385,22 +396,48 @@ def nationality_adjustment(
     )
 
 
+def _birth_year(dob: datetime.date | int | None) -> int | None:
+    if dob is None:
+        return None
+    return dob.year if isinstance(dob, datetime.date) else int(dob)
+
+
+def _covered_years(birth: BirthDate) -> range:
+    """Customer birth years at distance 0 from a listed date (what earns a DOB lift)."""
+    if birth.precision == "range":
+        low, high = birth.year_from or 0, birth.year_to or 0
+        return range(low, min(high, low + 100) + 1)
+    year = birth.date.year if birth.date else (birth.year or 0)
+    return range(year - 1, year + 2) if birth.approximate else range(year, year + 1)
+
+
 # --------------------------------------------------------------------------------------------
 # The index
 # --------------------------------------------------------------------------------------------
+
+
+_Groups = tuple[frozenset[int], frozenset[int]]
+_CLEAN, _INITIALED = 0, 1
 
 
 @dataclass(slots=True)
 class _Expansion:
     """The list tokens one customer token pairs with, and the list names holding them.
 
-    For an initial (one letter) ``sims`` stays empty and :meth:`similarity` tests the first
-    letter instead; ``single`` / ``multi`` hold one-token and longer list names.
+    ``sims`` maps vocabulary ids to ``(similarity, kind)``; for a customer initial it stays
+    empty and the index tests the first letter instead. ``single`` holds the one-token list
+    names with any pair. The other sets hold longer list names, split in two groups: those
+    without any one-letter token (``[0]``, almost all) and those with one (``[1]``):
+    ``strong`` - a pair worth up to 1.0 (a full word against a full word, or the same
+    initial); ``repeated`` - two or more strong pairs (for a word the customer repeats);
+    ``weak`` - any pair at all, including a word against an initial.
     """
 
     sims: dict[int, tuple[float, str]]
     single: frozenset[int]
-    multi: frozenset[int]
+    strong: _Groups
+    repeated: _Groups
+    weak: _Groups
     initial: str | None = None
 
 
@@ -433,7 +470,7 @@ class ScreeningIndex:
         self.entries: list[ListEntry] = list(entries)
         self._cache_size = cache_size
         self._expansions: dict[str, _Expansion] = {}
-        self._required_cache: dict[tuple[int, int, float], int | None] = {}
+        self._required_cache: dict[tuple[int, int, float, int], int | None] = {}
         self._v_entry: list[int] = []
         self._v_tokens: list[tuple[int, ...]] = []
         self._v_written: list[tuple[tuple[str, str], ...]] = []
@@ -441,8 +478,11 @@ class ScreeningIndex:
         self._v_alias: list[Alias | None] = []
         self._vocab: dict[str, int] = {}
         self._vocab_list: list[str] = []
+        self._dob_lists: dict[int, list[int]] = {}
         for position, entry in enumerate(self.entries):
             self._add_entry(position, entry)
+        self._dob_years = {year: frozenset(v) for year, v in self._dob_lists.items()}
+        del self._dob_lists
         self._build_postings()
 
     # -- construction ------------------------------------------------------------------------
@@ -463,6 +503,10 @@ class ScreeningIndex:
             if not tokens or signature in seen:
                 continue
             seen.add(signature)
+            births = entry.dates_of_birth + (alias.dates_of_birth if alias else ())
+            for birth in births:
+                for year in _covered_years(birth):
+                    self._dob_lists.setdefault(year, []).append(len(self._v_entry))
             self._v_entry.append(position)
             self._v_tokens.append(tuple(self._token_id(c) for _, c in tokens))
             self._v_written.append(tuple(tokens))
@@ -473,6 +517,7 @@ class ScreeningIndex:
         """Token -> list names (split by one token / more), key and initial and fuzzy maps."""
         single: list[set[int]] = [set() for _ in self._vocab_list]
         multi: list[set[int]] = [set() for _ in self._vocab_list]
+        repeated: dict[int, set[int]] = {}
         initial_single: dict[str, set[int]] = {}
         initial_multi: dict[str, set[int]] = {}
         for variant, token_ids in enumerate(self._v_tokens):
@@ -483,8 +528,17 @@ class ScreeningIndex:
                 token = self._vocab_list[token_id]
                 if _is_alpha(token):
                     by_initial.setdefault(token[0], set()).add(variant)
+            for token_id, count in Counter(token_ids).items():
+                if count > 1:
+                    repeated.setdefault(token_id, set()).add(variant)
         self._single = [frozenset(s) for s in single]
         self._multi = [frozenset(s) for s in multi]
+        self._repeated = {t: frozenset(v) for t, v in repeated.items()}
+        self._initialed = frozenset(
+            variant
+            for variant, token_ids in enumerate(self._v_tokens)
+            if len(token_ids) > 1 and any(len(self._vocab_list[t]) == 1 for t in token_ids)
+        )
         self._initial_single = {k: frozenset(v) for k, v in initial_single.items()}
         self._initial_multi = {k: frozenset(v) for k, v in initial_multi.items()}
         self._by_key: dict[str, list[int]] = {}
@@ -516,14 +570,23 @@ class ScreeningIndex:
             found = self._expansions[token] = self._expand(token)
         return found
 
+    def _split(self, variants: frozenset[int]) -> _Groups:
+        """(names without a one-letter token, names with one)."""
+        return variants - self._initialed, variants & self._initialed
+
     def _expand(self, token: str) -> _Expansion:
         """Every vocabulary token that :func:`token_similarity` pairs with ``token``."""
+        empty: frozenset[int] = frozenset()
         if len(token) == 1 and _is_alpha(token):
-            empty: frozenset[int] = frozenset()
+            same = self._vocab.get(token)
+            strong = self._multi[same] if same is not None else empty
+            repeated = self._repeated.get(same, empty) if same is not None else empty
             return _Expansion(
                 {},
                 self._initial_single.get(token, empty),
-                self._initial_multi.get(token, empty),
+                self._split(strong),
+                self._split(repeated),
+                self._split(self._initial_multi.get(token, empty)),
                 initial=token,
             )
         sims: dict[int, tuple[float, str]] = {}
@@ -532,16 +595,28 @@ class ScreeningIndex:
         for token_id in self._by_key.get(phonetic_key(token), ()):
             if len(self._vocab_list[token_id]) > 1:
                 sims.setdefault(token_id, (self.policy.phonetic_similarity, "phonetic"))
-        if _is_alpha(token):
-            if (letter := self._vocab.get(token[0])) is not None:
-                sims.setdefault(letter, (self.policy.initial_similarity, "initial"))
-            if len(token) >= 3:
-                self._expand_fuzzy(token, sims)
+        if _is_alpha(token) and len(token) >= 3:
+            self._expand_fuzzy(token, sims)
+        strong_ids = list(sims)
+        if _is_alpha(token) and (letter := self._vocab.get(token[0])) is not None:
+            sims.setdefault(letter, (self.policy.initial_similarity, "initial"))
+        strong = frozenset().union(*(self._multi[t] for t in strong_ids))
         return _Expansion(
             sims,
             frozenset().union(*(self._single[t] for t in sims)),
-            frozenset().union(*(self._multi[t] for t in sims)),
+            self._split(strong),
+            self._split(self._repeated_pairs(strong_ids)),
+            self._split(frozenset().union(strong, *(self._multi[t] for t in sims))),
         )
+
+    def _repeated_pairs(self, token_ids: list[int]) -> frozenset[int]:
+        """List names holding two or more of ``token_ids`` (or one of them twice)."""
+        empty: frozenset[int] = frozenset()
+        found = set().union(*(self._repeated.get(t, empty) for t in token_ids))
+        if len(token_ids) > 1:
+            counts = Counter(itertools.chain.from_iterable(self._multi[t] for t in token_ids))
+            found.update(v for v, c in counts.items() if c > 1)
+        return frozenset(found)
 
     def _expand_fuzzy(self, token: str, sims: dict[int, tuple[float, str]]) -> None:
         """Add rapidfuzz neighbours from the token's first-letter class and length window."""
@@ -561,59 +636,87 @@ class ScreeningIndex:
         ):
             sims.setdefault(bucket.ids[low + index], (score / 100.0, "fuzzy"))
 
-    def _pair_similarity(self, expansion: _Expansion, token_id: int) -> tuple[float, str]:
-        if expansion.initial is not None:
-            token = self._vocab_list[token_id]
-            if token == expansion.initial:
-                return 1.0, "exact"
-            if _is_alpha(token) and token[0] == expansion.initial:
-                return self.policy.initial_similarity, "initial"
-            return 0.0, ""
-        return expansion.sims.get(token_id, (0.0, ""))
+    def _initial_pair(self, initial: str, token_id: int) -> tuple[float, str] | None:
+        """A customer initial against one list token (same rule as token_similarity)."""
+        token = self._vocab_list[token_id]
+        if token == initial:
+            return 1.0, "exact"
+        if _is_alpha(token) and token[0] == initial:
+            return self.policy.initial_similarity, "initial"
+        return None
 
     # -- candidates --------------------------------------------------------------------------
 
-    def _candidates(self, expansions: list[_Expansion], needed: float) -> set[int]:
-        """List names that share enough paired tokens to possibly reach ``needed``.
+    def _candidates(
+        self,
+        expansions: list[_Expansion],
+        needed: float,
+        within: frozenset[int] | None = None,
+    ) -> set[int]:
+        """List names (optionally only those ``within`` a set) that share enough paired
+        tokens to possibly reach the name score ``needed``.
 
-        Counting bound: a pair adds at most 1.0 (at most the initial similarity for a
-        customer initial), so a list name of ``m`` tokens needs at least ``r`` pairs with the
-        customer's full words; ``r`` minimised over ``m`` gives the k-of-n filter.
+        Counting bound: a strong pair adds at most 1.0 and a pair involving an initial at
+        most the initial similarity, so a list name of ``m`` tokens needs at least ``r``
+        strong pairs; ``r`` minimised over ``m`` gives a k-of-n filter over the strong
+        posting sets, computed as intersections (never a scan of the list).
         """
-        words = [e.multi for e in expansions if e.initial is None]
-        found: set[int] = set()
-        if self._required_words(len(expansions), len(words), 1, needed) is not None:
-            found.update(*(e.single for e in expansions))
-        k = self._min_required_words(len(expansions), len(words), needed)
-        if k is None:
-            return found
-        if k >= 1:
-            return found | self._k_of_n(words, k)
-        pairs = min(
-            c
-            for m in range(2, self._max_tokens + 1)
-            if (c := self.policy.required_pairs(len(expansions), m, needed)) is not None
-        )
-        return found | self._k_of_n([e.multi for e in expansions], pairs)
 
-    def _required_words(self, n: int, words: int, m: int, needed: float) -> int | None:
-        """Fewest full-word pairs for n customer tokens (``words`` of them full words, the
-        rest initials) to reach ``needed`` against a list name of m tokens."""
-        initials = n - words
-        for r in range(min(words, m) + 1):
-            total = r + self.policy.initial_similarity * min(initials, m - r)
+        def limited(items: frozenset[int]) -> frozenset[int]:
+            return items if within is None else items & within
+
+        n = len(expansions)
+        initials = sum(e.initial is not None for e in expansions)
+        found: set[int] = set()
+        if self._required(n, initials, 1, needed, _INITIALED) is not None:
+            found.update(*(limited(e.single) for e in expansions))
+        for group in (_CLEAN, _INITIALED):
+            k = self._min_required(n, initials, needed, group)
+            if k is None:
+                continue
+            if k == 0:
+                found.update(*(limited(e.weak[group]) for e in expansions))
+            else:
+                sets = [limited(s) for s in self._posting_sets(expansions, group)]
+                found |= self._k_of_n(sets, k)
+        return found
+
+    @staticmethod
+    def _posting_sets(expansions: list[_Expansion], group: int) -> list[frozenset[int]]:
+        """The strong posting set per customer token; a repeated word ("Mohammed Mohd")
+        counts again only for list names that can pair with it twice."""
+        seen: set[int] = set()
+        sets = []
+        for expansion in expansions:
+            repeat = id(expansion) in seen
+            seen.add(id(expansion))
+            sets.append(expansion.repeated[group] if repeat else expansion.strong[group])
+        return sets
+
+    def _required(self, n: int, initials: int, m: int, needed: float, group: int) -> int | None:
+        """Fewest strong pairs with which n customer tokens (``initials`` of them initials)
+        can reach ``needed`` against an m-token list name of ``group`` (None: never).
+
+        Names without one-letter tokens pair weakly only with the customer's initials;
+        names with one may pair weakly with any token.
+        """
+        most = min(n - initials if group == _CLEAN else n, m)
+        for strong in range(most + 1):
+            others = m - strong
+            weak = min(initials if group == _CLEAN else n - strong, others)
+            total = strong + self.policy.initial_similarity * weak
             if self.policy.name_score(total, n, m) >= needed - 1e-9:
-                return r
+                return strong
         return None
 
-    def _min_required_words(self, n: int, words: int, needed: float) -> int | None:
-        """:meth:`_required_words` minimised over list names of 2 or more tokens (cached)."""
-        key = (n, words, needed)
+    def _min_required(self, n: int, initials: int, needed: float, group: int) -> int | None:
+        """:meth:`_required` minimised over list names of 2 or more tokens (cached)."""
+        key = (n, initials, needed, group)
         if key not in self._required_cache:
             counts = [
                 r
                 for m in range(2, self._max_tokens + 1)
-                if (r := self._required_words(n, words, m, needed)) is not None
+                if (r := self._required(n, initials, m, needed, group)) is not None
             ]
             self._required_cache[key] = min(counts) if counts else None
         return self._required_cache[key]
@@ -659,46 +762,73 @@ class ScreeningIndex:
         query = written_tokens(name)
         if not query:
             return []
+        if isinstance(dob, datetime.datetime):
+            dob = dob.date()
+        code, year = country_code(nationality), _birth_year(dob)
         expansions = [self._expansion(canonical) for _, canonical in query]
-        needed = limit - self.policy.max_lift
+        floor, candidates = self._all_candidates(expansions, limit, code, year)
         allowed = {str(k) for k in kinds} if kinds is not None else None
-        best: dict[int, Match] = {}
-        for variant in sorted(self._candidates(expansions, needed)):
+        best: dict[int, tuple[float, int, float, list[Any], list[Adjustment]]] = {}
+        for variant in sorted(candidates):
             position = self._v_entry[variant]
-            if allowed is not None and str(self.entries[position].kind) not in allowed:
+            entry = self.entries[position]
+            if allowed is not None and str(entry.kind) not in allowed:
                 continue
-            name_score, chosen = self._score_variant(expansions, variant)
-            if name_score < needed:
+            scored = self._score_variant(expansions, variant, floor)
+            if scored is None:
                 continue
-            match = self._match(query, variant, name_score, chosen, dob, nationality)
-            if position not in best or match.score > best[position].score:
-                best[position] = match
-        matches = [m for m in best.values() if m.score >= limit]
+            adjustments = self._adjustments(variant, dob, code)
+            score = min(max(scored[0] + sum(a.points for a in adjustments), 0.0), 100.0)
+            if score >= limit and (position not in best or score > best[position][0]):
+                best[position] = (score, variant, scored[0], scored[1], adjustments)
+        matches = [self._match(query, *found) for found in best.values()]
         matches.sort(key=lambda m: (-m.score, m.entry.source, m.entry.external_id))
         return matches
 
-    def _score_variant(
-        self, expansions: list[_Expansion], variant: int
-    ) -> tuple[float, list[tuple[float, int, int, str]]]:
-        token_ids = self._v_tokens[variant]
-        chosen = _assign(
-            len(expansions),
-            len(token_ids),
-            lambda i, j: self._pair_similarity(expansions[i], token_ids[j]),
-        )
-        total = sum(p[0] for p in chosen)
-        return self.policy.name_score(total, len(expansions), len(token_ids)), chosen
+    def _all_candidates(
+        self, expansions: list[_Expansion], limit: float, code: str | None, year: int | None
+    ) -> tuple[float, set[int]]:
+        """``(lowest useful name score, candidates)``.
 
-    def _match(
-        self,
-        query: list[tuple[str, str]],
-        variant: int,
-        name_score: float,
-        chosen: list[tuple[float, int, int, str]],
-        dob: datetime.date | int | None,
-        nationality: str | None,
-    ) -> Match:
-        """Apply the date-of-birth, nationality and alias-quality adjustments."""
+        Without a date-of-birth lift a name must reach ``limit`` minus the nationality lift;
+        list names whose dates cover the customer's birth year may reach a DOB lift lower.
+        """
+        needed = limit - (max(self.policy.nationality_match, 0.0) if code else 0.0)
+        candidates = self._candidates(expansions, needed)
+        dob_lift = max(self.policy.dob_exact, self.policy.dob_year, 0.0)
+        if year is None or not dob_lift or year not in self._dob_years:
+            return needed, candidates
+        candidates |= self._candidates(expansions, needed - dob_lift, self._dob_years[year])
+        return needed - dob_lift, candidates
+
+    def _score_variant(
+        self, expansions: list[_Expansion], variant: int, floor: float
+    ) -> tuple[float, list[tuple[float, int, int, str]]] | None:
+        """Name score and chosen pairs of one list name, or None when below ``floor``."""
+        token_ids = self._v_tokens[variant]
+        pairs = []
+        for i, expansion in enumerate(expansions):
+            if expansion.initial is None:
+                get = expansion.sims.get
+                for j, token_id in enumerate(token_ids):
+                    if (found := get(token_id)) is not None:
+                        pairs.append((found[0], i, j, found[1]))
+            else:
+                for j, token_id in enumerate(token_ids):
+                    if (found := self._initial_pair(expansion.initial, token_id)) is not None:
+                        pairs.append((found[0], i, j, found[1]))
+        n, m = len(expansions), len(token_ids)
+        bound = min(len({p[1] for p in pairs}), len({p[2] for p in pairs}))
+        if self.policy.name_score(float(bound), n, m) < floor:
+            return None
+        chosen = _greedy(pairs)
+        score = self.policy.name_score(sum(p[0] for p in chosen), n, m)
+        return (score, chosen) if score >= floor else None
+
+    def _adjustments(
+        self, variant: int, dob: datetime.date | int | None, code: str | None
+    ) -> list[Adjustment]:
+        """Date-of-birth, nationality and alias-quality adjustments for one list name."""
         entry = self.entries[self._v_entry[variant]]
         alias = self._v_alias[variant]
         births = entry.dates_of_birth + (alias.dates_of_birth if alias else ())
@@ -706,7 +836,7 @@ class ScreeningIndex:
             a
             for a in (
                 dob_adjustment(dob, births, self.policy),
-                nationality_adjustment(nationality, entry, self.policy),
+                _nationality_adjustment(code, entry, self.policy),
             )
             if a is not None
         ]
@@ -714,14 +844,25 @@ class ScreeningIndex:
             adjustments.append(
                 Adjustment("alias_quality", self.policy.low_quality_alias, "Low-quality alias")
             )
-        score = name_score + sum(a.points for a in adjustments)
+        return adjustments
+
+    def _match(
+        self,
+        query: list[tuple[str, str]],
+        score: float,
+        variant: int,
+        name_score: float,
+        chosen: list[tuple[float, int, int, str]],
+        adjustments: list[Adjustment],
+    ) -> Match:
+        """The explainable result for the best list name of one entry."""
         matches, unmatched_q, unmatched_l = _explain(chosen, query, self._v_written[variant])
         return Match(
-            entry=entry,
-            score=round(min(max(score, 0.0), 100.0), 1),
+            entry=self.entries[self._v_entry[variant]],
+            score=round(score, 1),
             name_score=round(name_score, 1),
             matched_name=self._v_name[variant],
-            alias=alias,
+            alias=self._v_alias[variant],
             token_matches=matches,
             unmatched_query=unmatched_q,
             unmatched_list=unmatched_l,

@@ -6,7 +6,7 @@ Three layers, each coarser than the last, and each idempotent:
    dropped (``Jérôme`` -> ``jerome``), letters without a decomposition mapped (``ø``,
    ``ß``, ``ł``, ``æ``), apostrophes and transliteration marks removed without splitting
    (``Rifa'i`` -> ``rifai``), every other non-alphanumeric character a separator.
-2. :func:`name_tokens` - the tokens compared: honorifics and titles (Mr, Dr, Haji, Sheikh,
+2. :func:`name_tokens` - the tokens compared: honorifics and titles (Mr, Dr, Haji, Mawlawi,
    General...), particles (al, el, bin, ibn, de, van...) and company legal forms (Ltd,
    LLC, S.A....) are dropped; ``Abd``/``Abdul``/``Abdel``/``Abd al`` + the next name are
    joined into one token (``Abdul Rahman`` = ``Abd al-Rahman`` = ``Abdurrahman`` ->
@@ -74,11 +74,13 @@ _LETTER_MAP = str.maketrans(
 _MARKS_RE = re.compile("['’‘`´ʼʻʿʾ′ʹ]")
 _SEPARATOR_RE = re.compile(r"[\W_]+")
 
-#: Titles and honorifics dropped wherever they appear.
+#: Titles and honorifics dropped wherever they appear. Words that are also common family
+#: names (Sheikh/Shaikh, Syed, Mirza, Mulla, Khan) are kept: dropping them would make
+#: "Mohammed Shaikh" a one-word name.
 HONORIFICS = frozenset(
     """
     mr mrs ms miss mister madam dr doctor prof professor sir dame lord lady rev reverend
-    haji hajji hadji hajj alhaj alhaji hajjah sheikh shaikh sheik shaykh cheikh mulla mullah
+    haji hajji hadji hajj alhaj alhaji hajjah mullah
     maulana maulvi mawlawi mawlawy moulvi mufti imam qari ustad ustadh sayyidina
     shri sri smt shrimati sushri thiru tmt
     gen general col colonel maj major capt captain lt lieutenant brig brigadier cmdr commander
@@ -175,7 +177,7 @@ def _merge_abd(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         token = tokens[i]
         j = i + 1
-        if token in _ABD_FORMS:
+        if token in _ABD_FORMS or canonical_token(token) in _ABD_FORMS:
             while j < len(tokens) and tokens[j] in ARTICLES:
                 j += 1
             if j < len(tokens):
@@ -188,13 +190,19 @@ def _merge_abd(tokens: list[str]) -> list[str]:
     return merged
 
 
+_NOISE = HONORIFICS | ARTICLES | LEGAL_FORMS
+
+
+def _is_one_of(token: str, words: frozenset[str]) -> bool:
+    """Membership by written or canonical form (so normalizing twice changes nothing)."""
+    return token in words or canonical_token(token) in words
+
+
 def _drop_noise(tokens: list[str]) -> list[str]:
     """Drop honorifics, articles and legal forms (unless nothing would be left), then
     particles while at least two tokens remain."""
-    kept = [t for t in tokens if t not in HONORIFICS and t not in ARTICLES and t not in LEGAL_FORMS]
-    if not kept:
-        kept = tokens
-    without_particles = [t for t in kept if t not in PARTICLES]
+    kept = [t for t in tokens if not _is_one_of(t, _NOISE)] or tokens
+    without_particles = [t for t in kept if not _is_one_of(t, PARTICLES)]
     return without_particles if len(without_particles) >= 2 else kept
 
 

@@ -29,7 +29,12 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "application/pdf": (frozenset({".pdf"}), ".pdf"),
     "text/plain": (frozenset({".txt", ".csv", ".log"}), ".txt"),
 }
-_PILLOW_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+_PILLOW_FORMATS = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ def _image_ok(content: bytes, content_type: str) -> bool:
         with Image.open(io.BytesIO(content)) as image:
             fmt = image.format
             image.verify()
-    except Exception:  # noqa: BLE001 - any decoder error means "not a valid image"
+    except Exception:
         return False
     return _PILLOW_FORMATS.get(fmt or "") == content_type
 
@@ -106,7 +111,7 @@ def _pdf_ok(content: bytes) -> bool:
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         return len(reader.pages) > 0
-    except Exception:  # noqa: BLE001 - any parser error means "not a valid PDF"
+    except Exception:
         return False
 
 
@@ -120,7 +125,9 @@ def _detect(content: bytes) -> str:
             "a PDF or a plain-text file.",
             "unsupported_type",
         )
-    valid = _pdf_ok(content) if content_type == "application/pdf" else _image_ok(content, content_type)
+    valid = (
+        _pdf_ok(content) if content_type == "application/pdf" else _image_ok(content, content_type)
+    )
     if not valid:
         raise _error("The file is damaged or is not what it claims to be.", "corrupt_file")
     return content_type

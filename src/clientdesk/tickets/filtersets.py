@@ -14,7 +14,16 @@ from django.utils import timezone
 from clientdesk.core.filters import DayBoundFilter
 
 from . import sla
-from .models import OPEN_STATUSES, Priority, SLAStatus, Source, Status, Ticket, TicketAssignment, TicketSubject
+from .models import (
+    OPEN_STATUSES,
+    Priority,
+    SLAStatus,
+    Source,
+    Status,
+    Ticket,
+    TicketAssignment,
+    TicketSubject,
+)
 
 SORTABLE = (
     ("created_at", "created"),
@@ -29,7 +38,7 @@ _NUMBER_RE = re.compile(r"^(?:[A-Za-z]{1,6}-?)?0*(\d{1,12})$")
 
 
 def number_term(term: str) -> str | None:
-    """"TKT-000042", "tkt42", "000042" or "42" -> the number's digits, else None."""
+    """ "TKT-000042", "tkt42", "000042" or "42" -> the number's digits, else None."""
     match = _NUMBER_RE.match(term.strip())
     return match.group(1) if match else None
 
@@ -68,15 +77,18 @@ class TicketFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Status.choices, widget=_chips())
     open = filters.BooleanFilter(method="only_open", label="Open only")
     priority = filters.MultipleChoiceFilter(choices=Priority.choices, widget=_chips())
-    source = filters.ChoiceFilter(choices=Source.choices)
-    subject = filters.ModelChoiceFilter(queryset=TicketSubject.objects.all())
+    source = filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
+    subject = filters.ModelChoiceFilter(
+        queryset=TicketSubject.objects.all(), empty_label="Any subject"
+    )
     assignee = filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(is_active=True),
         method="assigned_to",
         label="Assignee",
+        empty_label="Anyone",
     )
     sla_status = filters.ChoiceFilter(
-        choices=SLAStatus.choices, method="sla", label="SLA status"
+        choices=SLAStatus.choices, method="sla", label="SLA status", empty_label="Any"
     )
     customer = filters.NumberFilter(field_name="customer_id", label="Customer id")
     created_after = DayBoundFilter(field_name="created_at", bound="from", label="Created from")
@@ -93,8 +105,10 @@ class TicketFilterSet(filters.FilterSet):
     def only_open(self, queryset: QuerySet[Ticket], name: str, value: Any) -> QuerySet[Ticket]:
         if value is None:
             return queryset
-        return queryset.filter(status__in=OPEN_STATUSES) if value else queryset.exclude(
-            status__in=OPEN_STATUSES
+        return (
+            queryset.filter(status__in=OPEN_STATUSES)
+            if value
+            else queryset.exclude(status__in=OPEN_STATUSES)
         )
 
     def assigned_to(self, queryset: QuerySet[Ticket], name: str, value: Any) -> QuerySet[Ticket]:

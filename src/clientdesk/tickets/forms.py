@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clientdesk.accounts.models import RoleModuleAccess
@@ -74,8 +74,9 @@ class TicketForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["assignees"].queryset = assignable_users()
-        self.fields["subject"].queryset = TicketSubject.objects.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["assignees"]).queryset = assignable_users()
+        subjects = TicketSubject.objects.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["subject"]).queryset = subjects
 
     def clean_customer(self) -> Any:
         customer = find_customer(self.user, self.cleaned_data["customer"])
@@ -114,12 +115,14 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignees"].queryset = assignable_users()
+        cast(forms.ModelChoiceField, self.fields["assignees"]).queryset = assignable_users()
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Internal note — @username to mention"}),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "Internal note — @username to mention"}
+        ),
         max_length=5000,
         label="Comment",
     )
@@ -139,7 +142,8 @@ class BulkCloseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         raw = self.data.getlist("ticket") if hasattr(self.data, "getlist") else []
-        self.fields["ticket"].choices = [(v, v) for v in raw if str(v).isdigit()]
+        field = cast(forms.TypedMultipleChoiceField, self.fields["ticket"])
+        field.choices = [(v, v) for v in raw if str(v).isdigit()]
 
 
 class SurveyForm(forms.Form):

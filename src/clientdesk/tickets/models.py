@@ -142,7 +142,8 @@ class SLAPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_priority_display()}: {self.first_response_minutes}/{self.resolution_minutes} min"
+        targets = f"{self.first_response_minutes}/{self.resolution_minutes} min"
+        return f"{self.get_priority_display()}: {targets}"
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
@@ -172,7 +173,7 @@ class Ticket(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    assignees = models.ManyToManyField(
+    assignees: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="TicketAssignment",
         through_fields=("ticket", "user"),
@@ -209,11 +210,15 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="ticket_status_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(priority__in=Priority.values), name="ticket_priority_valid"
             ),
-            models.CheckConstraint(condition=Q(source__in=Source.values), name="ticket_source_valid"),
+            models.CheckConstraint(
+                condition=Q(source__in=Source.values), name="ticket_source_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["created_at", "id"], name="ticket_created_idx"),

@@ -7,7 +7,16 @@ from typing import Any
 from django.db.models import Avg, Case, Count, IntegerField, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
-from .models import OPEN_STATUSES, STATUS_TONES, Priority, Status, Ticket, TicketAttachment, TicketComment, TicketSurvey
+from .models import (
+    OPEN_STATUSES,
+    STATUS_TONES,
+    Priority,
+    Status,
+    Ticket,
+    TicketAttachment,
+    TicketComment,
+    TicketSurvey,
+)
 
 
 def ticket_for(user: Any, pk: int) -> Ticket:
@@ -68,7 +77,9 @@ def survey_report(queryset: QuerySet[Ticket]) -> dict[str, Any]:
     totals = answered.aggregate(count=Count("id"), average=Avg("rating"))
     rows = {
         row["ticket__priority"]: row
-        for row in answered.values("ticket__priority").annotate(count=Count("id"), average=Avg("rating"))
+        for row in answered.values("ticket__priority").annotate(
+            count=Count("id"), average=Avg("rating")
+        )
     }
     sent = TicketSurvey.objects.filter(ticket__in=queryset.order_by().values("pk")).count()
     per_priority = [
@@ -90,7 +101,12 @@ def survey_report(queryset: QuerySet[Ticket]) -> dict[str, Any]:
 def status_counts(queryset: QuerySet[Ticket]) -> list[dict[str, Any]]:
     counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
     return [
-        {"value": s.value, "label": s.label, "count": counts.get(s.value, 0), "tone": STATUS_TONES[s]}
+        {
+            "value": s.value,
+            "label": s.label,
+            "count": counts.get(s.value, 0),
+            "tone": STATUS_TONES[s],
+        }
         for s in Status
     ]
 

@@ -47,8 +47,8 @@ from .models import (
     Source,
     Status,
     Ticket,
-    TicketAttachment,
     TicketAssignment,
+    TicketAttachment,
     TicketComment,
     TicketSubject,
     TicketSurvey,
@@ -122,7 +122,9 @@ def _queue_customer_message(ticket: Ticket, *, actor: Any, event: str, context: 
         except ImportError:
             logger.warning("comms outbox unavailable; %s for %s not queued", event, ticket.number)
             return
-        queue_customer_message(ticket.customer, actor=actor, event=event, context=context, channel=None)
+        queue_customer_message(
+            ticket.customer, actor=actor, event=event, context=context, channel=None
+        )
 
     transaction.on_commit(send, robust=True)
 
@@ -143,9 +145,10 @@ def _clean(data: Mapping[str, Any], *, actor: Any, creating: bool) -> dict[str, 
         customer = data.get("customer")
         from clientdesk.customers.models import Customer
 
-        visible = customer is not None and Customer.objects.visible_to(actor).filter(
-            pk=customer.pk
-        ).exists()
+        visible = (
+            customer is not None
+            and Customer.objects.visible_to(actor).filter(pk=customer.pk).exists()
+        )
         check("customer", visible, "Choose the customer this ticket is for.")
         cleaned["customer"] = customer
     if creating or "subject" in data:
@@ -254,8 +257,8 @@ def _activity_data(ticket: Ticket, **extra: Any) -> dict[str, Any]:
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("customer", "subject").get(
-        pk=ticket.pk
+    return (
+        Ticket.objects.select_for_update().select_related("customer", "subject").get(pk=ticket.pk)
     )
 
 
@@ -338,7 +341,9 @@ def _add_assignees(
     the back of the round robin too, so the rotation stays fair."""
     TicketAssignment.objects.bulk_create(
         [
-            TicketAssignment(ticket=ticket, user=u, assigned_by=_user_or_none(actor), assigned_at=now)
+            TicketAssignment(
+                ticket=ticket, user=u, assigned_by=_user_or_none(actor), assigned_at=now
+            )
             for u in users
         ]
     )
@@ -527,7 +532,9 @@ def add_comment(ticket: Ticket, *, actor: Any, body: str) -> TicketComment:
             ticket.first_response_at = now
             fields = ["first_response_at", *sla.refresh_status(ticket, now)]
         ticket.save(update_fields=[*fields, "updated_at"])
-        audit.record(actor=actor, action="create", target=comment, changes={"ticket": ticket.number})
+        audit.record(
+            actor=actor, action="create", target=comment, changes={"ticket": ticket.number}
+        )
         _notify_mentions(ticket, comment, actor)
     return comment
 
@@ -639,7 +646,11 @@ def _check_survey(survey: TicketSurvey | None, now: dt.datetime) -> None:
 def submit_survey(token: str, *, rating: Any, comment: str = "") -> TicketSurvey:
     """The customer's answer, accepted once and only before the link expires."""
     errors: dict[str, str] = {}
-    text = str(rating).strip() if isinstance(rating, int | str) and not isinstance(rating, bool) else ""
+    text = (
+        str(rating).strip()
+        if isinstance(rating, int | str) and not isinstance(rating, bool)
+        else ""
+    )
     value = int(text) if text.isdigit() else 0
     if not 1 <= value <= 5:
         errors["rating"] = "Choose a rating from 1 to 5."
@@ -693,7 +704,9 @@ def check_sla_breaches(now: dt.datetime | None = None) -> int:
     due = (sla.response_overdue_q(now) & Q(first_response_breached_at__isnull=True)) | (
         sla.resolution_overdue_q(now) & Q(resolution_breached_at__isnull=True)
     )
-    ids = list(Ticket.objects.exclude(status__in=DONE_STATUSES).filter(due).values_list("id", flat=True))
+    ids = list(
+        Ticket.objects.exclude(status__in=DONE_STATUSES).filter(due).values_list("id", flat=True)
+    )
     return sum(_mark_breach(pk, now) for pk in ids)
 
 
@@ -789,10 +802,14 @@ def update_sla_policy(
         raise ValidationError(errors)
     with transaction.atomic():
         policy = SLAPolicy.objects.select_for_update().filter(priority=priority).first()
-        before = {} if policy is None else {
-            "first_response_minutes": policy.first_response_minutes,
-            "resolution_minutes": policy.resolution_minutes,
-        }
+        before = (
+            {}
+            if policy is None
+            else {
+                "first_response_minutes": policy.first_response_minutes,
+                "resolution_minutes": policy.resolution_minutes,
+            }
+        )
         policy, _ = SLAPolicy.objects.update_or_create(priority=priority, defaults=values)
         changes = audit.diff(before, values)
         if changes:

@@ -127,7 +127,12 @@ class Target:
 
 
 def _target(
-    label: str, due: dt.datetime, met: dt.datetime | None, minutes: int, ticket: Ticket, now: dt.datetime
+    label: str,
+    due: dt.datetime,
+    met: dt.datetime | None,
+    minutes: int,
+    ticket: Ticket,
+    now: dt.datetime,
 ) -> Target:
     if met is not None:
         state = "met" if met <= due else "missed"
@@ -177,7 +182,9 @@ def warning(ticket: Ticket, now: dt.datetime) -> Target | None:
 
 
 def response_overdue_q(now: dt.datetime) -> Q:
-    return Q(first_response_at__isnull=True, sla_paused_at__isnull=True, first_response_due_at__lt=now)
+    return Q(
+        first_response_at__isnull=True, sla_paused_at__isnull=True, first_response_due_at__lt=now
+    )
 
 
 def resolution_overdue_q(now: dt.datetime) -> Q:
@@ -187,9 +194,7 @@ def resolution_overdue_q(now: dt.datetime) -> Q:
 def status_q(value: str, now: dt.datetime) -> Q:
     """Tickets whose SLA status *now* is ``value`` (the stored value may lag the clock by up
     to one run of the breach job; this does not)."""
-    failed = (
-        Q(sla_status=SLAStatus.FAILED) | response_overdue_q(now) | resolution_overdue_q(now)
-    )
+    failed = Q(sla_status=SLAStatus.FAILED) | response_overdue_q(now) | resolution_overdue_q(now)
     if value == SLAStatus.FAILED:
         return failed
     if value == SLAStatus.FIRST_RESPONSE_DUE:

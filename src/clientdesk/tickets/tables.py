@@ -24,18 +24,22 @@ class TicketTable(tables.Table):
         },
     )
     number = tables.Column(
-        verbose_name="Ticket",
+        verbose_name="Ticket / subject",
         order_by=("number",),
         linkify=("tickets:detail", {"pk": tables.A("pk")}),
     )
-    subject = tables.Column(accessor="subject__name", orderable=False)
-    customer = tables.Column(accessor="customer__search_name", orderable=False)
+    customer = tables.Column(
+        accessor="customer__search_name", verbose_name="Customer", orderable=False
+    )
     status = tables.Column(order_by=("status", "-created_at", "-id"))
     priority = tables.Column(order_by=("priority", "-created_at", "-id"))
     sla = tables.Column(accessor="sla_status", verbose_name="SLA", orderable=False)
     assignees = tables.Column(empty_values=(), orderable=False)
     created = tables.DateTimeColumn(
-        accessor="created_at", verbose_name="Created", order_by=("created_at", "id"), format="d M Y, H:i"
+        accessor="created_at",
+        verbose_name="Created",
+        order_by=("created_at", "id"),
+        format="d M, H:i",
     )
 
     class Meta:
@@ -43,7 +47,6 @@ class TicketTable(tables.Table):
         fields = (
             "select",
             "number",
-            "subject",
             "customer",
             "status",
             "priority",
@@ -61,8 +64,12 @@ class TicketTable(tables.Table):
         self.request = request
         self.now = timezone.now()
 
-    def render_number(self, value: str) -> Any:
-        return format_html('<span class="mono">{}</span>', value)
+    def render_number(self, record: Ticket) -> Any:
+        return format_html(
+            '<span class="mono">{}</span><div class="muted text-sm">{}</div>',
+            record.number,
+            record.subject.name,
+        )
 
     def render_customer(self, record: Ticket) -> Any:
         customer = record.customer

@@ -318,7 +318,9 @@ class TicketCommentView(_TicketWriteView):
             _form_errors_as_messages(request, form)
             return self.back(ticket, "#comments")
         try:
-            comment = services.add_comment(ticket, actor=request.user, body=form.cleaned_data["body"])
+            comment = services.add_comment(
+                ticket, actor=request.user, body=form.cleaned_data["body"]
+            )
         except ValidationError as exc:
             for msg in exc.messages:
                 messages.error(request, msg)
@@ -392,7 +394,9 @@ class TicketReportView(ModuleView):
     def get(self, request: HttpRequest) -> HttpResponse:
         queryset = Ticket.objects.visible_to(request.user)
         filterset = TicketFilterSet(request.GET or None, queryset=queryset, request=request)
-        tickets = filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
+        tickets = (
+            filterset.qs if not filterset.is_bound or filterset.is_valid() else queryset.none()
+        )
         context = {
             "filterset": filterset,
             "report": selectors.survey_report(tickets),
@@ -431,7 +435,7 @@ class TicketSettingsView(ModuleView):
     def _save_subject(self, request: HttpRequest) -> None:
         form = SubjectForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(form.errors.get("name") or "Check the subject.")
+            raise ValidationError(list(form.errors.get("name") or ["Check the subject."]))
         pk = request.POST.get("pk", "")
         subject = TicketSubject.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
         services.save_subject(
@@ -462,9 +466,18 @@ class SurveyView(View):
     """The customer's one-time satisfaction survey (public, no login)."""
 
     MESSAGES = {
-        "invalid": ("This link is not valid", "Check that you opened the whole link from the message we sent."),
-        "used": ("Thank you — we already have your answer", "This survey can be answered only once."),
-        "expired": ("This survey has expired", "Survey links work for 14 days after the ticket is closed."),
+        "invalid": (
+            "This link is not valid",
+            "Check that you opened the whole link from the message we sent.",
+        ),
+        "used": (
+            "Thank you — we already have your answer",
+            "This survey can be answered only once.",
+        ),
+        "expired": (
+            "This survey has expired",
+            "Survey links work for 14 days after the ticket is closed.",
+        ),
     }
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
@@ -491,7 +504,9 @@ class SurveyView(View):
                 return render(request, "tickets/survey_done.html", {"ticket": survey.ticket})
         return self._form(request, form, survey, status=400)
 
-    def _form(self, request: HttpRequest, form: SurveyForm, survey: Any, status: int = 200) -> HttpResponse:
+    def _form(
+        self, request: HttpRequest, form: SurveyForm, survey: Any, status: int = 200
+    ) -> HttpResponse:
         context = {"form": form, "ticket": survey.ticket}
         return render(request, "tickets/survey.html", context, status=status)
 

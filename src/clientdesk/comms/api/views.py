@@ -49,9 +49,7 @@ class MessageViewSet(
         body = SendMessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        customer = (
-            Customer.objects.visible_to(request.user).filter(pk=data.pop("customer")).first()
-        )
+        customer = Customer.objects.visible_to(request.user).filter(pk=data.pop("customer")).first()
         if customer is None:
             raise ValidationError({"customer": "No such customer."})
         message = services.send_message(customer, actor=request.user, **data)

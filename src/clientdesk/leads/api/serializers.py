@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from clientdesk.customers.api.serializers import MaskedStringField
 
-from ..models import AccountType, Lead, LeadCategory, LeadSource, LeadStatus
+from ..models import Lead, LeadStatus
 
 
 class LeadSerializer(serializers.ModelSerializer):
@@ -18,16 +18,8 @@ class LeadSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
-    source = serializers.ChoiceField(choices=LeadSource.choices, required=False)
-    category = serializers.ChoiceField(
-        choices=LeadCategory.choices, required=False, allow_blank=True
-    )
-    account_type = serializers.ChoiceField(
-        choices=AccountType.choices, required=False, allow_blank=True
-    )
     status = serializers.ChoiceField(choices=LeadStatus.choices, read_only=True)
     full_name = serializers.CharField(read_only=True)
-    customer = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Lead
@@ -62,6 +54,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = [
+            "customer",
             "created_at",
             "account_opened_at",
             "account_activated_at",
@@ -85,7 +78,7 @@ class LeadSerializer(serializers.ModelSerializer):
                 "postal_code",
                 "country",
             )
-        }
+        } | {"source": {"required": False}}
 
     def service_data(self) -> dict[str, Any]:
         """What the client sent, as the service expects it (no DRF-side normalization)."""

@@ -21,7 +21,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = NotificationFilterSet
 
     def get_queryset(self) -> QuerySet[Notification]:
-        return Notification.objects.filter(recipient=self.request.user)
+        return Notification.objects.filter(recipient_id=self.request.user.pk)
 
     @extend_schema(request=MarkReadSerializer, responses=MarkReadResultSerializer)
     @action(detail=False, methods=["post"])

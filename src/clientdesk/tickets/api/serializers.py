@@ -41,7 +41,7 @@ class TicketSerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     subject = serializers.PrimaryKeyRelatedField(queryset=TicketSubject.objects.all())
     subject_name = serializers.CharField(source="subject.name", read_only=True)
-    source = serializers.ChoiceField(choices=Source.choices)
+    source = serializers.ChoiceField(choices=Source.choices)  # type: ignore[assignment]
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     assignees = serializers.PrimaryKeyRelatedField(
@@ -107,9 +107,11 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class TicketUpdateSerializer(serializers.Serializer):
-    subject = serializers.PrimaryKeyRelatedField(queryset=TicketSubject.objects.all(), required=False)
+    subject = serializers.PrimaryKeyRelatedField(
+        queryset=TicketSubject.objects.all(), required=False
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
-    source = serializers.ChoiceField(choices=Source.choices, required=False)
+    source = serializers.ChoiceField(choices=Source.choices, required=False)  # type: ignore[assignment]
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
 
 

@@ -68,7 +68,9 @@ class TicketViewSet(
 
     def _present(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().select_related("survey").get(pk=ticket.pk)
-        return Response(TicketDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+        return Response(
+            TicketDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code
+        )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = TicketSerializer(data=request.data, context=self.get_serializer_context())
@@ -104,7 +106,9 @@ class TicketViewSet(
         ticket = self._editable()
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ticket = services.assign(ticket, actor=request.user, assignees=body.validated_data["assignees"])
+        ticket = services.assign(
+            ticket, actor=request.user, assignees=body.validated_data["assignees"]
+        )
         return self._present(ticket)
 
     @extend_schema(request=CommentSerializer, responses={201: CommentSerializer})
@@ -116,9 +120,7 @@ class TicketViewSet(
         comment = services.add_comment(ticket, actor=request.user, body=body.validated_data["body"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        methods=["GET"], request=None, responses=AttachmentSerializer(many=True)
-    )
+    @extend_schema(methods=["GET"], request=None, responses=AttachmentSerializer(many=True))
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": AttachmentUploadSerializer},
@@ -133,5 +135,7 @@ class TicketViewSet(
         ticket = self._editable()
         body = AttachmentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        attachment = services.add_attachment(ticket, actor=request.user, upload=body.validated_data["file"])
+        attachment = services.add_attachment(
+            ticket, actor=request.user, upload=body.validated_data["file"]
+        )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,52 @@
+"""Print the demo logins ``seed_demo`` created, one per role, and where to use them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from clientdesk.customers.demo import DEMO_USERS, demo_password
+
+URL = "http://127.0.0.1:8000/"
+
+
+class Command(BaseCommand):
+    help = "Print role, username and password of each demo user, and the URL to sign in at."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = {
+            u.username: u
+            for u in get_user_model()
+            .objects.filter(username__in=[d.username for d in DEMO_USERS], is_active=True)
+            .select_related("role")
+        }
+        if not users:
+            self.stdout.write("No demo users yet: run `manage.py seed_demo`.")
+            return
+        password = demo_password()
+        rows = [("Role", "Username", "Password")]
+        rows += [
+            (
+                users[d.username].role.name if users[d.username].role else d.role,
+                d.username,
+                password,
+            )
+            for d in DEMO_USERS
+            if d.username in users
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+
+        def line(cells: tuple[str, ...]) -> str:
+            return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+
+        self.stdout.write(line(rows[0]).rstrip())
+        self.stdout.write("  ".join("-" * width for width in widths))
+        for row in rows[1:]:
+            self.stdout.write(line(row).rstrip())
+        self.stdout.write(f"\nSign in at {URL}")
+        self.stdout.write(
+            "(The password is DEMO_PASSWORD, or the default, as seed_demo set it; a password "
+            "changed since then is not shown.)"
+        )
