@@ -87,15 +87,20 @@ def run_engine(engine: str, calls: int, batch: int) -> dict[str, Any]:
 def report(results: list[dict[str, Any]]) -> None:
     print()
     print(
-        "| engine | calls | batch | first send: calls/s | p95 batch ms | resend: calls/s | target |"
+        "| engine | calls | batch | calls/s (wall) | calls per CPU-second (app + db) "
+        "| p95 batch ms | resend calls/s | load avg |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        ok = "ok" if r["calls_per_s"] >= TARGET else "BELOW"
         print(
             f"| {r['engine']} | {r['calls']:,} | {r['batch']} | {r['calls_per_s']:,.0f} "
-            f"| {r['p95_batch_ms']:,.0f} | {r['resend_calls_per_s']:,.0f} | {ok} (>= {TARGET:,}) |"
+            f"| {r['calls_per_cpu_s']:,.0f} | {r['p95_batch_ms']:,.0f} "
+            f"| {r['resend_calls_per_s']:,.0f} | {r['load_average']:.1f} |"
         )
+    print(
+        f"\nTarget: >= {TARGET:,} calls/s. Wall-clock figures depend on what else the machine "
+        "runs (see the load average); calls per CPU-second is what one idle core would do."
+    )
     for r in results:
         print(
             f"{r['engine']}: stored {r['stored']:,} calls ({r['linked_customer']:,} to customers, "
@@ -190,10 +195,27 @@ def _rows(n: int, customer_numbers: list[str], lead_numbers: list[str]) -> list[
     return rows
 
 
+def _db_cpu_seconds() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a local server)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0  # SQLite runs inside this process: its time is in process_time()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _post_all(
     client: Any, batches: list[list[dict[str, Any]]]
 ) -> tuple[float, list[float], dict[str, int]]:
     timings, totals = [], {"created": 0, "existing": 0, "errors": 0}
+    cpu_before = time.process_time() + _db_cpu_seconds()
     started = time.perf_counter()
     for batch in batches:
         t0 = time.perf_counter()
@@ -205,7 +227,9 @@ def _post_all(
         totals["created"] += body["created_count"]
         totals["existing"] += body["existing_count"]
         totals["errors"] += body["error_count"]
-    return time.perf_counter() - started, timings, totals
+    elapsed = time.perf_counter() - started
+    totals["cpu_seconds"] = time.process_time() + _db_cpu_seconds() - cpu_before  # type: ignore[assignment]
+    return elapsed, timings, totals
 
 
 def child(engine: str, calls: int, batch: int) -> None:
@@ -245,6 +269,9 @@ def child(engine: str, calls: int, batch: int) -> None:
         "p50_batch_ms": statistics.median(timings),
         "p95_batch_ms": sorted(timings)[max(0, int(len(timings) * 0.95) - 1)],
         "resend_calls_per_s": calls / resend_seconds,
+        "cpu_seconds": round(totals["cpu_seconds"], 2),
+        "calls_per_cpu_s": calls / totals["cpu_seconds"],
+        "load_average": os.getloadavg()[0],
         "stored": stored.count(),
         "errors": totals["errors"],
         "linked_customer": stored.filter(customer__isnull=False).count(),

@@ -307,6 +307,18 @@ COMMS_CHANNELS: dict[str, dict[str, Any]] = {
 # Seconds to wait after attempt 1, 2, 3 ... fails; a message is failed after MAX_ATTEMPTS.
 COMMS_RETRY_DELAYS = [int(s) for s in env_list("COMMS_RETRY_DELAYS", "60,300,1500")]
 COMMS_MAX_ATTEMPTS = int(os.environ.get("COMMS_MAX_ATTEMPTS", "4"))
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[attr-defined]
+    {"MessageStatusEnum": "clientdesk.comms.models.MessageStatus"}
+)
+# Tickets: API enum names (status, priority and source also exist in other modules).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[index]
+    {
+        "TicketStatusEnum": "clientdesk.tickets.models.Status",
+        "TicketPriorityEnum": "clientdesk.tickets.models.Priority",
+        "TicketSourceEnum": "clientdesk.tickets.models.Source",
+        "TicketSLAStatusEnum": "clientdesk.tickets.models.SLAStatus",
+    }
+)
 
 # Security. Production values; development keeps plain HTTP on localhost working.
 SESSION_COOKIE_HTTPONLY = True

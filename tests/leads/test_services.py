@@ -530,3 +530,10 @@ def test_saved_filter_overwrites_by_name_and_is_private(sales_user: Any, sales_u
     with pytest.raises(PermissionDenied):
         services.delete_filter(again, actor=sales_user2)
     services.delete_filter(again, actor=sales_user)
+
+
+def test_duplicate_named_together_with_other_errors(sales_user: Any, lead: Lead) -> None:
+    with pytest.raises(ValidationError) as exc_info:
+        services.create_lead(actor=sales_user, data=lead_data(mobile=lead.mobile, pan="bad"))
+    assert set(exc_info.value.message_dict) == {"mobile", "pan"}
+    assert exc_info.value.error_dict["mobile"][0].code == "duplicate"

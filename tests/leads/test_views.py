@@ -241,6 +241,10 @@ def test_bulk_form_errors(client_for: Any, sales_user: Any, listed: list[Lead]) 
     client = client_for(sales_user)
     response = client.post(BULK, {"action": "status", "ids": [listed[0].pk]})
     assert any("Choose the new status" in m for m in messages_of(response))
+    client.get(LIST)
+    response = client.post(BULK, {"action": "assign", "ids": [listed[0].pk], "owner": ""})
+    assert any("Choose who gets the leads" in m for m in messages_of(response))
+    client.get(LIST)
     response = client.post(BULK, {"action": "status", "status": S.CONTACTED})
     assert response.status_code == 302 and messages_of(response)
     response = client.post(
@@ -432,7 +436,7 @@ def test_duplicate_renders_a_link_to_the_existing_lead(
     response = client_for(sales_user).post(CREATE, form_data(mobile=existing.mobile))
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'<a href="/leads/{existing.pk}/">open it</a>' in html
+    assert f'<a href="/leads/{existing.pk}/">open the lead</a>' in html
     assert "<b>Bold</b>" not in html
 
 

@@ -104,7 +104,8 @@ def subject(db: None) -> TicketSubject:
 def ticket_data(customer: Any, **overrides: Any) -> dict[str, Any]:
     data = {
         "customer": customer,
-        "subject": TicketSubject.objects.get(name="Login issue"),
+        # get_or_create: a transactional test's flush removes the migration's default rows
+        "subject": TicketSubject.objects.get_or_create(name="Login issue")[0],
         "source": "on_call",
         "description": "Cannot log in to the trading app since the update.",
     }

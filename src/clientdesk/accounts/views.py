@@ -4,9 +4,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, has_access
@@ -17,22 +18,23 @@ from .models import Role
 
 
 class RoleMatrixView(ModuleView):
-    """Admins edit None / Read / Read & Write per role and module."""
+    """Admins edit None / Read / Read & Write per role (columns) and module (rows)."""
 
     module = "administration"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         roles = list(Role.objects.prefetch_related("module_access"))
-        rows = []
-        for role in roles:
-            levels = {a.module: a.level for a in role.module_access.all()}
-            rows.append({"role": role, "cells": [(m, levels.get(m.value, 0)) for m in Module]})
+        levels = {(a.role_id, a.module): a.level for r in roles for a in r.module_access.all()}
+        rows = [
+            (module, [(role, levels.get((role.pk, module.value), 0)) for role in roles])
+            for module in Module
+        ]
         return render(
             request,
             "accounts/roles.html",
             {
+                "roles": roles,
                 "rows": rows,
-                "modules": list(Module),
                 "levels": Access.choices,
                 "scopes": Role.EditScope.choices,
                 "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
@@ -40,19 +42,20 @@ class RoleMatrixView(ModuleView):
         )
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        role = get_object_or_404(Role, pk=request.POST.get("role"))
-        levels = {}
-        for module in Module:
-            raw = request.POST.get(f"level_{module.value}", "0")
-            levels[module.value] = int(raw) if raw.isdigit() else -1
-        services.set_role_access(
-            role,
-            actor=request.user,
-            levels=levels,
-            can_view_sensitive=request.POST.get("can_view_sensitive") == "on",
-            edit_scope=request.POST.get("edit_scope", "all"),
-        )
-        messages.success(request, f"Access for {role.name} saved.")
+        with transaction.atomic():
+            for role in Role.objects.all():
+                levels = {}
+                for module in Module:
+                    raw = request.POST.get(f"level_{role.pk}_{module.value}", "0")
+                    levels[module.value] = int(raw) if raw.isdigit() else -1
+                services.set_role_access(
+                    role,
+                    actor=request.user,
+                    levels=levels,
+                    can_view_sensitive=request.POST.get(f"sensitive_{role.pk}") == "on",
+                    edit_scope=request.POST.get(f"scope_{role.pk}", role.edit_scope),
+                )
+        messages.success(request, "Role access saved.")
         return redirect("accounts:roles")
 
 

@@ -101,6 +101,7 @@ class CallLog(models.Model):
         on_delete=models.SET_NULL,
         related_name="call_logs",
         verbose_name="Staff member",
+        db_index=False,  # call_staff_started_idx leads with it
     )
     is_cold_call = models.BooleanField("Cold call", default=False)
     customer = models.ForeignKey(
@@ -109,6 +110,7 @@ class CallLog(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="call_logs",
+        db_index=False,  # call_customer_started_idx leads with it
     )
     lead = models.ForeignKey(
         "leads.Lead",
@@ -116,6 +118,7 @@ class CallLog(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="call_logs",
+        db_index=False,  # call_lead_started_idx leads with it
     )
     source = models.CharField(max_length=8, choices=CallSource.choices, default=CallSource.MANUAL)
     device_id = models.CharField(
@@ -130,6 +133,7 @@ class CallLog(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # never searched by; one index less to write per synced call
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,6 +8,7 @@ path does all of that with a handful of queries per batch, not per call.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +17,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
-from django.db.models import Case, DateTimeField, Min, Q, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -110,12 +110,18 @@ def _choice(value: Any, aliases: Mapping[str, str]) -> str | None:
     return aliases.get(value.strip().lower().replace(" ", "_").replace("-", "_"))
 
 
+@functools.lru_cache(maxsize=100_000)
+def _normalized_phone(value: str, region: str) -> str | None:
+    """E.164 or None; cached because a dialer sends the same numbers again and again."""
+    try:
+        return normalize_phone(value, region)
+    except ValidationError:
+        return None
+
+
 def _phone(value: str, cache: dict[str, str | None]) -> str | None:
     if value not in cache:
-        try:
-            cache[value] = normalize_phone(value, settings.DEFAULT_PHONE_REGION)
-        except ValidationError:
-            cache[value] = None
+        cache[value] = _normalized_phone(value, settings.DEFAULT_PHONE_REGION)
     return cache[value]
 
 
@@ -488,7 +494,11 @@ def intake_calls(*, actor: Any, rows: Any) -> IntakeResult:
     require(actor, Module.CALLS, Access.WRITE)
     if not isinstance(rows, list):
         raise ValidationError(
-            {"non_field_errors": ValidationError("Send a JSON list of calls.", code="invalid_batch")}
+            {
+                "non_field_errors": ValidationError(
+                    "Send a JSON list of calls.", code="invalid_batch"
+                )
+            }
         )
     if len(rows) > MAX_BATCH:
         message = f"Send at most {MAX_BATCH:,} calls per batch."
@@ -598,9 +608,9 @@ def _known_ids(rows: list[CallInput]) -> dict[tuple[str, str], int]:
         condition |= Q(device_id=device, device_call_id__in=ids)
     if not by_device:
         return known
-    for pk, device, call_id in CallLog.objects.filter(condition).values_list(
-        "pk", "device_id", "device_call_id"
-    ):
+    # ~Q(device_call_id="") repeats the unique index's condition so the planner may use it.
+    stored = CallLog.objects.filter(condition & ~Q(device_call_id=""))
+    for pk, device, call_id in stored.values_list("pk", "device_id", "device_call_id"):
         known[(device, call_id)] = pk
     return known
 
@@ -639,16 +649,33 @@ def _bulk_activities(calls: list[CallLog]) -> None:
 
 
 def move_last_activity(model: Any, latest: Mapping[int, dt.datetime]) -> None:
-    """Move ``last_activity_at`` of each row forward to its time (never backward); 1 query."""
-    if not latest:
+    """Move ``last_activity_at`` of each row forward to its time (never backward).
+
+    One ``UPDATE ... FROM (VALUES ...)`` per 400 rows, on SQLite (3.33+) and PostgreSQL
+    alike. Raw SQL because the ORM's equivalent (a CASE with a WHEN per row) costs ~10 ms of
+    Python per hundred rows to build, more than the whole rest of a batch.
+    """
+    items = list(latest.items())
+    if not items:
         return
-    when = Case(
-        *(When(pk=pk, then=Value(at)) for pk, at in latest.items()),
-        output_field=DateTimeField(),
-    )
-    model.objects.filter(pk__in=list(latest)).update(
-        last_activity_at=Greatest(Coalesce("last_activity_at", when), when)
-    )
+    field = model._meta.get_field("last_activity_at")
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(field.column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 400):
+            chunk = items[start : start + 400]
+            values = ", ".join([f"(%s, %s{cast})"] * len(chunk))
+            params: list[Any] = []
+            for row_pk, at in chunk:
+                params += [row_pk, field.get_db_prep_value(at, connection)]
+            cursor.execute(
+                f"UPDATE {table} SET {column} = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608 - names quoted, values bound
+                f"WHERE {table}.{pk} = v.column1 "
+                f"AND ({table}.{column} IS NULL OR {table}.{column} < v.column2)",
+                params,
+            )
 
 
 # ----------------------------------------------------------------------------- WhatsApp

@@ -61,7 +61,7 @@ def diff(
     changes: dict[str, dict[str, Any]] = {}
     for name, new in after.items():
         old = before.get(name)
-        if old == new:
+        if old == new or (old in (None, "") and new in (None, "")):
             continue
         if name in hidden:
             changes[name] = {"old": REDACTED if old else "", "new": REDACTED if new else ""}

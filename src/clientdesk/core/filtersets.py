@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django import forms
 from django.contrib.auth import get_user_model
 
 from .filters import DayBoundFilter
@@ -9,7 +10,9 @@ from .models import AuditAction, AuditEvent
 
 class AuditEventFilterSet(filters.FilterSet):
     actor = filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
-    action = filters.MultipleChoiceFilter(choices=AuditAction.choices)
+    action = filters.MultipleChoiceFilter(
+        choices=AuditAction.choices, widget=forms.CheckboxSelectMultiple
+    )
     object_type = filters.CharFilter(label="Record type", help_text="e.g. customers.customer")
     object_id = filters.CharFilter(label="Record id")
     source = filters.ChoiceFilter(choices=[(s, s) for s in ("web", "api", "cli", "task")])

@@ -41,9 +41,7 @@ def run_due(now: dt.datetime | None = None) -> list[str]:
     fired = []
     for periodic in registered():
         with transaction.atomic():
-            state, _ = ScheduleState.objects.select_for_update().get_or_create(
-                name=periodic.name
-            )
+            state, _ = ScheduleState.objects.select_for_update().get_or_create(name=periodic.name)
             due = state.last_enqueued_at is None or now - state.last_enqueued_at >= periodic.every
             if not due:
                 continue

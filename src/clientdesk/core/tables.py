@@ -3,18 +3,47 @@ from __future__ import annotations
 from typing import Any
 
 import django_tables2 as tables
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import format_html, format_html_join
 
 from .models import AuditEvent
 
 
-def render_changes(changes: dict[str, Any]) -> Any:
+def _model(object_type: str) -> Any:
+    try:
+        return apps.get_model(object_type) if "." in object_type else None
+    except LookupError:
+        return None
+
+
+def _label_and_display(model: Any, name: str) -> tuple[str, Any]:
+    """A field's human label and a function showing a stored value as its choice label."""
+    try:
+        field = model._meta.get_field(name) if model else None
+    except FieldDoesNotExist:
+        field = None
+    if field is None:
+        return name.replace("_", " ").capitalize(), str
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    return str(getattr(field, "verbose_name", name)).capitalize(), (
+        lambda v: str(choices.get(v, v))
+    )
+
+
+def render_changes(changes: dict[str, Any], object_type: str = "") -> Any:
+    """An audit record's changes as "Label: old → new" lines, with choice labels."""
+    model = _model(object_type)
     rows = []
-    for field, change in changes.items():
+    for name, change in changes.items():
+        label, show = _label_and_display(model, name)
         if isinstance(change, dict) and "new" in change:
-            rows.append((field, f"{change.get('old') or '∅'} → {change.get('new') or '∅'}"))
+            old, new = change.get("old"), change.get("new")
+            text = f"{show(old) if old not in (None, '') else '∅'} → "
+            text += show(new) if new not in (None, "") else "∅"
+            rows.append((label, text))
         else:
-            rows.append((field, str(change)))
+            rows.append((label, str(change)))
     return format_html_join("", '<div><span class="muted">{}</span> {}</div>', rows)
 
 
@@ -47,8 +76,8 @@ class AuditEventTable(tables.Table):
             record.object_id,
         )
 
-    def render_changes(self, value: dict[str, Any]) -> Any:
-        return render_changes(value)
+    def render_changes(self, record: AuditEvent) -> Any:
+        return render_changes(record.changes, record.object_type)
 
     def render_origin(self, record: AuditEvent) -> Any:
         return format_html(

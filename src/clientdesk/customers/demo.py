@@ -172,555 +172,203 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # --- reference data ----------------------------------------------------------------------
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _phrases(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(","))
+
+
+# fmt: off
 # city, state, PIN prefix (3 digits), vehicle-registration state code, naming region, weight
 IN_CITIES: tuple[tuple[str, str, str, str, str, float], ...] = (
-    ("Mumbai", "Maharashtra", "400", "MH", "west", 9), ("Pune", "Maharashtra", "411", "MH", "west", 5),
-    ("Nagpur", "Maharashtra", "440", "MH", "west", 2), ("Nashik", "Maharashtra", "422", "MH", "west", 1),
-    ("Thane", "Maharashtra", "400", "MH", "west", 2), ("New Delhi", "Delhi", "110", "DL", "north", 9),
-    ("Gurugram", "Haryana", "122", "HR", "north", 3), ("Faridabad", "Haryana", "121", "HR", "north", 1),
-    ("Noida", "Uttar Pradesh", "201", "UP", "north", 2), ("Lucknow", "Uttar Pradesh", "226", "UP", "north", 3),
-    ("Kanpur", "Uttar Pradesh", "208", "UP", "north", 1.5), ("Varanasi", "Uttar Pradesh", "221", "UP", "north", 1),
-    ("Agra", "Uttar Pradesh", "282", "UP", "north", 1), ("Bengaluru", "Karnataka", "560", "KA", "south", 9),
-    ("Mysuru", "Karnataka", "570", "KA", "south", 1), ("Mangaluru", "Karnataka", "575", "KA", "south", 1),
-    ("Chennai", "Tamil Nadu", "600", "TN", "south", 6), ("Coimbatore", "Tamil Nadu", "641", "TN", "south", 2),
-    ("Madurai", "Tamil Nadu", "625", "TN", "south", 1), ("Hyderabad", "Telangana", "500", "TS", "south", 6),
+    ("Mumbai", "Maharashtra", "400", "MH", "west", 9),
+    ("Pune", "Maharashtra", "411", "MH", "west", 5),
+    ("Nagpur", "Maharashtra", "440", "MH", "west", 2),
+    ("Nashik", "Maharashtra", "422", "MH", "west", 1),
+    ("Thane", "Maharashtra", "400", "MH", "west", 2),
+    ("New Delhi", "Delhi", "110", "DL", "north", 9),
+    ("Gurugram", "Haryana", "122", "HR", "north", 3),
+    ("Faridabad", "Haryana", "121", "HR", "north", 1),
+    ("Noida", "Uttar Pradesh", "201", "UP", "north", 2),
+    ("Lucknow", "Uttar Pradesh", "226", "UP", "north", 3),
+    ("Kanpur", "Uttar Pradesh", "208", "UP", "north", 1.5),
+    ("Varanasi", "Uttar Pradesh", "221", "UP", "north", 1),
+    ("Agra", "Uttar Pradesh", "282", "UP", "north", 1),
+    ("Bengaluru", "Karnataka", "560", "KA", "south", 9),
+    ("Mysuru", "Karnataka", "570", "KA", "south", 1),
+    ("Mangaluru", "Karnataka", "575", "KA", "south", 1),
+    ("Chennai", "Tamil Nadu", "600", "TN", "south", 6),
+    ("Coimbatore", "Tamil Nadu", "641", "TN", "south", 2),
+    ("Madurai", "Tamil Nadu", "625", "TN", "south", 1),
+    ("Hyderabad", "Telangana", "500", "TS", "south", 6),
     ("Warangal", "Telangana", "506", "TS", "south", 0.5),
     ("Visakhapatnam", "Andhra Pradesh", "530", "AP", "south", 1.5),
-    ("Vijayawada", "Andhra Pradesh", "520", "AP", "south", 1), ("Kolkata", "West Bengal", "700", "WB", "east", 6),
-    ("Howrah", "West Bengal", "711", "WB", "east", 1), ("Ahmedabad", "Gujarat", "380", "GJ", "west", 4),
-    ("Surat", "Gujarat", "395", "GJ", "west", 2.5), ("Vadodara", "Gujarat", "390", "GJ", "west", 1.5),
-    ("Rajkot", "Gujarat", "360", "GJ", "west", 1), ("Jaipur", "Rajasthan", "302", "RJ", "north", 3),
-    ("Jodhpur", "Rajasthan", "342", "RJ", "north", 1), ("Udaipur", "Rajasthan", "313", "RJ", "north", 0.5),
-    ("Chandigarh", "Chandigarh", "160", "CH", "punjab", 1.5), ("Ludhiana", "Punjab", "141", "PB", "punjab", 1.5),
-    ("Amritsar", "Punjab", "143", "PB", "punjab", 1), ("Bhopal", "Madhya Pradesh", "462", "MP", "north", 1.5),
-    ("Indore", "Madhya Pradesh", "452", "MP", "north", 2), ("Patna", "Bihar", "800", "BR", "east", 2),
-    ("Bhubaneswar", "Odisha", "751", "OD", "east", 1.5), ("Kochi", "Kerala", "682", "KL", "kerala", 2),
+    ("Vijayawada", "Andhra Pradesh", "520", "AP", "south", 1),
+    ("Kolkata", "West Bengal", "700", "WB", "east", 6),
+    ("Howrah", "West Bengal", "711", "WB", "east", 1),
+    ("Ahmedabad", "Gujarat", "380", "GJ", "west", 4),
+    ("Surat", "Gujarat", "395", "GJ", "west", 2.5),
+    ("Vadodara", "Gujarat", "390", "GJ", "west", 1.5),
+    ("Rajkot", "Gujarat", "360", "GJ", "west", 1),
+    ("Jaipur", "Rajasthan", "302", "RJ", "north", 3),
+    ("Jodhpur", "Rajasthan", "342", "RJ", "north", 1),
+    ("Udaipur", "Rajasthan", "313", "RJ", "north", 0.5),
+    ("Chandigarh", "Chandigarh", "160", "CH", "punjab", 1.5),
+    ("Ludhiana", "Punjab", "141", "PB", "punjab", 1.5),
+    ("Amritsar", "Punjab", "143", "PB", "punjab", 1),
+    ("Bhopal", "Madhya Pradesh", "462", "MP", "north", 1.5),
+    ("Indore", "Madhya Pradesh", "452", "MP", "north", 2),
+    ("Patna", "Bihar", "800", "BR", "east", 2),
+    ("Bhubaneswar", "Odisha", "751", "OD", "east", 1.5),
+    ("Kochi", "Kerala", "682", "KL", "kerala", 2),
     ("Thiruvananthapuram", "Kerala", "695", "KL", "kerala", 1.5),
-    ("Kozhikode", "Kerala", "673", "KL", "kerala", 1), ("Guwahati", "Assam", "781", "AS", "east", 1.5),
-    ("Ranchi", "Jharkhand", "834", "JH", "east", 1), ("Raipur", "Chhattisgarh", "492", "CG", "north", 1),
-    ("Dehradun", "Uttarakhand", "248", "UK", "north", 1), ("Panaji", "Goa", "403", "GA", "goa", 0.7),
+    ("Kozhikode", "Kerala", "673", "KL", "kerala", 1),
+    ("Guwahati", "Assam", "781", "AS", "east", 1.5),
+    ("Ranchi", "Jharkhand", "834", "JH", "east", 1),
+    ("Raipur", "Chhattisgarh", "492", "CG", "north", 1),
+    ("Dehradun", "Uttarakhand", "248", "UK", "north", 1),
+    ("Panaji", "Goa", "403", "GA", "goa", 0.7),
     ("Srinagar", "Jammu and Kashmir", "190", "JK", "muslim", 0.5),
     ("Shimla", "Himachal Pradesh", "171", "HP", "north", 0.5),
-)  # fmt: skip
+)
+# fmt: on
 
 IN_MALE = {
-    "common": (
-        "Aarav",
-        "Aditya",
-        "Ajay",
-        "Akash",
-        "Amit",
-        "Anand",
-        "Anil",
-        "Ankit",
-        "Arjun",
-        "Arun",
-        "Ashok",
-        "Deepak",
-        "Dev",
-        "Gaurav",
-        "Harish",
-        "Karan",
-        "Krishna",
-        "Kunal",
-        "Manish",
-        "Manoj",
-        "Mohan",
-        "Mukesh",
-        "Nikhil",
-        "Nitin",
-        "Pankaj",
-        "Pradeep",
-        "Prakash",
-        "Pranav",
-        "Prashant",
-        "Rahul",
-        "Rajesh",
-        "Rakesh",
-        "Ramesh",
-        "Ravi",
-        "Rohit",
-        "Sachin",
-        "Sanjay",
-        "Sandeep",
-        "Saurabh",
-        "Siddharth",
-        "Sunil",
-        "Suresh",
-        "Tarun",
-        "Varun",
-        "Vijay",
-        "Vikram",
-        "Vinod",
-        "Vishal",
-        "Yash",
-        "Abhishek",
-        "Harsh",
-        "Ishaan",
-        "Kabir",
-        "Vivaan",
-        "Aryan",
-        "Dhruv",
-        "Shreyas",
-        "Prateek",
-        "Pritam",
-        "Prithvi",
-        "Mayank",
-        "Ritesh",
-        "Alok",
-        "Vivek",
+    "common": _words(
+        "Aarav Aditya Ajay Akash Amit Anand Anil Ankit Arjun Arun Ashok Deepak Dev Gaurav Harish "
+        "Karan Krishna Kunal Manish Manoj Mohan Mukesh Nikhil Nitin Pankaj Pradeep Prakash Pranav "
+        "Prashant Rahul Rajesh Rakesh Ramesh Ravi Rohit Sachin Sanjay Sandeep Saurabh Siddharth "
+        "Sunil Suresh Tarun Varun Vijay Vikram Vinod Vishal Yash Abhishek Harsh Ishaan Kabir "
+        "Vivaan Aryan Dhruv Shreyas Prateek Pritam Prithvi Mayank Ritesh Alok Vivek"
     ),
-    "south": (
-        "Venkatesh",
-        "Srinivas",
-        "Balaji",
-        "Karthik",
-        "Senthil",
-        "Murali",
-        "Ganesh",
-        "Naveen",
-        "Raghav",
-        "Sai",
-        "Suriya",
-        "Arvind",
-        "Vignesh",
-        "Prasanna",
-        "Harikrishnan",
-        "Kumaran",
-        "Kumaraswamy",
-        "Sathish",
-        "Dinesh",
-        "Ramakrishna",
-        "Mahesh",
-        "Praveen",
-        "Srikanth",
+    "south": _words(
+        "Venkatesh Srinivas Balaji Karthik Senthil Murali Ganesh Naveen Raghav Sai Suriya Arvind "
+        "Vignesh Prasanna Harikrishnan Kumaran Kumaraswamy Sathish Dinesh Ramakrishna Mahesh "
+        "Praveen Srikanth"
     ),
-    "east": (
-        "Sourav",
-        "Arnab",
-        "Debashish",
-        "Partha",
-        "Sandip",
-        "Subhash",
-        "Anirban",
-        "Indranil",
-        "Sayan",
-        "Tanmay",
-        "Biswajit",
-        "Soumya",
-        "Pritam",
-        "Abhijit",
-        "Rajat",
+    "east": _words(
+        "Sourav Arnab Debashish Partha Sandip Subhash Anirban Indranil Sayan Tanmay Biswajit "
+        "Soumya Pritam Abhijit Rajat"
     ),
-    "punjab": (
-        "Gurpreet",
-        "Harpreet",
-        "Manpreet",
-        "Jaspreet",
-        "Amarjeet",
-        "Harjeet",
-        "Kuldeep",
-        "Baljeet",
-        "Navdeep",
-        "Sukhwinder",
-        "Jaskaran",
-        "Inderjit",
-        "Paramjit",
+    "punjab": _words(
+        "Gurpreet Harpreet Manpreet Jaspreet Amarjeet Harjeet Kuldeep Baljeet Navdeep Sukhwinder "
+        "Jaskaran Inderjit Paramjit"
     ),
-    "muslim": (
-        "Mohammed",
-        "Imran",
-        "Faisal",
-        "Salman",
-        "Irfan",
-        "Farhan",
-        "Anwar",
-        "Aamir",
-        "Zaid",
-        "Arif",
-        "Javed",
-        "Rizwan",
-        "Shahid",
-        "Tariq",
-        "Yusuf",
-        "Asif",
-        "Nadeem",
+    "muslim": _words(
+        "Mohammed Imran Faisal Salman Irfan Farhan Anwar Aamir Zaid Arif Javed Rizwan Shahid Tariq "
+        "Yusuf Asif Nadeem"
     ),
-    "christian": (
-        "Joseph",
-        "Thomas",
-        "John",
-        "George",
-        "Jacob",
-        "Mathew",
-        "Anthony",
-        "Francis",
-        "Sebastian",
-        "Aloysius",
-        "Joel",
-        "Richard",
-        "Peter",
+    "christian": _words(
+        "Joseph Thomas John George Jacob Mathew Anthony Francis Sebastian Aloysius Joel Richard "
+        "Peter"
     ),
 }
 IN_FEMALE = {
-    "common": (
-        "Aanya",
-        "Aditi",
-        "Aishwarya",
-        "Ananya",
-        "Anjali",
-        "Ankita",
-        "Anita",
-        "Aparna",
-        "Archana",
-        "Asha",
-        "Bhavna",
-        "Deepa",
-        "Deepika",
-        "Divya",
-        "Gauri",
-        "Geeta",
-        "Isha",
-        "Jyoti",
-        "Kavita",
-        "Kavya",
-        "Kirti",
-        "Madhuri",
-        "Meena",
-        "Megha",
-        "Neha",
-        "Nisha",
-        "Pooja",
-        "Prachi",
-        "Preeti",
-        "Priya",
-        "Priyanka",
-        "Radha",
-        "Rashmi",
-        "Rekha",
-        "Ritu",
-        "Sakshi",
-        "Sangeeta",
-        "Sapna",
-        "Shalini",
-        "Shreya",
-        "Shruti",
-        "Simran",
-        "Sneha",
-        "Sonal",
-        "Sunita",
-        "Swati",
-        "Tanvi",
-        "Usha",
-        "Vandana",
-        "Vidya",
-        "Aarohi",
-        "Diya",
-        "Ira",
-        "Myra",
-        "Saanvi",
-        "Anushka",
-        "Riya",
-        "Tanya",
-        "Nandini",
-        "Priti",
-        "Pragya",
-        "Kumari",
-        "Komal",
-        "Mansi",
+    "common": _words(
+        "Aanya Aditi Aishwarya Ananya Anjali Ankita Anita Aparna Archana Asha Bhavna Deepa Deepika "
+        "Divya Gauri Geeta Isha Jyoti Kavita Kavya Kirti Madhuri Meena Megha Neha Nisha Pooja "
+        "Prachi Preeti Priya Priyanka Radha Rashmi Rekha Ritu Sakshi Sangeeta Sapna Shalini Shreya "
+        "Shruti Simran Sneha Sonal Sunita Swati Tanvi Usha Vandana Vidya Aarohi Diya Ira Myra "
+        "Saanvi Anushka Riya Tanya Nandini Priti Pragya Kumari Komal Mansi"
     ),
-    "south": (
-        "Lakshmi",
-        "Revathi",
-        "Lavanya",
-        "Padma",
-        "Meenakshi",
-        "Sowmya",
-        "Keerthi",
-        "Divya",
-        "Sindhu",
-        "Harini",
-        "Bhavani",
-        "Sahana",
-        "Pavithra",
-        "Gayathri",
-        "Kumudha",
-        "Anusha",
+    "south": _words(
+        "Lakshmi Revathi Lavanya Padma Meenakshi Sowmya Keerthi Divya Sindhu Harini Bhavani Sahana "
+        "Pavithra Gayathri Kumudha Anusha"
     ),
-    "east": (
-        "Moumita",
-        "Sreya",
-        "Payel",
-        "Rituparna",
-        "Sharmistha",
-        "Debjani",
-        "Ishita",
-        "Tanushree",
-        "Ankita",
-        "Puja",
-        "Madhumita",
-        "Sudeshna",
+    "east": _words(
+        "Moumita Sreya Payel Rituparna Sharmistha Debjani Ishita Tanushree Ankita Puja Madhumita "
+        "Sudeshna"
     ),
-    "punjab": (
-        "Harleen",
-        "Gurleen",
-        "Simranjeet",
-        "Navneet",
-        "Manjeet",
-        "Jasleen",
-        "Rupinder",
-        "Kirandeep",
-        "Amrit",
-        "Baljinder",
+    "punjab": _words(
+        "Harleen Gurleen Simranjeet Navneet Manjeet Jasleen Rupinder Kirandeep Amrit Baljinder"
     ),
-    "muslim": (
-        "Fatima",
-        "Ayesha",
-        "Zoya",
-        "Sana",
-        "Nazia",
-        "Rukhsar",
-        "Farah",
-        "Shabnam",
-        "Heena",
-        "Nargis",
-        "Amina",
-        "Saba",
-        "Zainab",
+    "muslim": _words(
+        "Fatima Ayesha Zoya Sana Nazia Rukhsar Farah Shabnam Heena Nargis Amina Saba Zainab"
     ),
-    "christian": (
-        "Mary",
-        "Anna",
-        "Maria",
-        "Rebecca",
-        "Sarah",
-        "Teresa",
-        "Elizabeth",
-        "Grace",
-        "Susan",
-        "Rose",
-        "Jessica",
-        "Annie",
+    "christian": _words(
+        "Mary Anna Maria Rebecca Sarah Teresa Elizabeth Grace Susan Rose Jessica Annie"
     ),
 }
 IN_SURNAMES = {
-    "north": (
-        "Sharma",
-        "Verma",
-        "Gupta",
-        "Singh",
-        "Kumar",
-        "Yadav",
-        "Agarwal",
-        "Mishra",
-        "Pandey",
-        "Tiwari",
-        "Chauhan",
-        "Malhotra",
-        "Kapoor",
-        "Khanna",
-        "Arora",
-        "Bhatia",
-        "Saxena",
-        "Srivastava",
-        "Jain",
-        "Goyal",
-        "Mehra",
-        "Sethi",
-        "Chopra",
-        "Bansal",
-        "Mittal",
-        "Rathore",
-        "Thakur",
-        "Dubey",
-        "Shukla",
-        "Tripathi",
-        "Chaudhary",
-        "Garg",
-        "Sinha",
-        "Rastogi",
+    "north": _words(
+        "Sharma Verma Gupta Singh Kumar Yadav Agarwal Mishra Pandey Tiwari Chauhan Malhotra Kapoor "
+        "Khanna Arora Bhatia Saxena Srivastava Jain Goyal Mehra Sethi Chopra Bansal Mittal Rathore "
+        "Thakur Dubey Shukla Tripathi Chaudhary Garg Sinha Rastogi"
     ),
-    "west": (
-        "Patil",
-        "Deshmukh",
-        "Joshi",
-        "Kulkarni",
-        "Shinde",
-        "Pawar",
-        "Jadhav",
-        "Gaikwad",
-        "Deshpande",
-        "Chavan",
-        "More",
-        "Patel",
-        "Shah",
-        "Mehta",
-        "Desai",
-        "Parikh",
-        "Modi",
-        "Trivedi",
-        "Bhatt",
-        "Pandya",
-        "Naik",
-        "Sawant",
-        "Kumbhar",
+    "west": _words(
+        "Patil Deshmukh Joshi Kulkarni Shinde Pawar Jadhav Gaikwad Deshpande Chavan More Patel "
+        "Shah Mehta Desai Parikh Modi Trivedi Bhatt Pandya Naik Sawant Kumbhar"
     ),
-    "south": (
-        "Reddy",
-        "Rao",
-        "Naidu",
-        "Iyer",
-        "Iyengar",
-        "Krishnan",
-        "Subramanian",
-        "Srinivasan",
-        "Raman",
-        "Hegde",
-        "Shetty",
-        "Gowda",
-        "Kamath",
-        "Pai",
-        "Chowdary",
-        "Venkatesan",
-        "Murthy",
-        "Rajan",
-        "Balasubramanian",
-        "Kumar",
-        "Ramaswamy",
-        "Natarajan",
+    "south": _words(
+        "Reddy Rao Naidu Iyer Iyengar Krishnan Subramanian Srinivasan Raman Hegde Shetty Gowda "
+        "Kamath Pai Chowdary Venkatesan Murthy Rajan Balasubramanian Kumar Ramaswamy Natarajan"
     ),
-    "kerala": (
-        "Nair",
-        "Menon",
-        "Pillai",
-        "Kurup",
-        "Namboodiri",
-        "Varghese",
-        "Kurian",
-        "Panicker",
-        "Warrier",
-        "Kumar",
-        "Thomas",
-        "Nambiar",
+    "kerala": _words(
+        "Nair Menon Pillai Kurup Namboodiri Varghese Kurian Panicker Warrier Kumar Thomas Nambiar"
     ),
-    "east": (
-        "Banerjee",
-        "Chatterjee",
-        "Mukherjee",
-        "Das",
-        "Bose",
-        "Ghosh",
-        "Sen",
-        "Dutta",
-        "Roy",
-        "Chakraborty",
-        "Bhattacharya",
-        "Sarkar",
-        "Mohanty",
-        "Patnaik",
-        "Pradhan",
-        "Sahoo",
-        "Barua",
-        "Gogoi",
-        "Kalita",
-        "Jha",
-        "Prasad",
-        "Mahato",
+    "east": _words(
+        "Banerjee Chatterjee Mukherjee Das Bose Ghosh Sen Dutta Roy Chakraborty Bhattacharya "
+        "Sarkar Mohanty Patnaik Pradhan Sahoo Barua Gogoi Kalita Jha Prasad Mahato"
     ),
-    "punjab": (
-        "Singh",
-        "Gill",
-        "Sandhu",
-        "Dhillon",
-        "Grewal",
-        "Sidhu",
-        "Bajwa",
-        "Randhawa",
-        "Sekhon",
-        "Kaur",
+    "punjab": _words("Singh Gill Sandhu Dhillon Grewal Sidhu Bajwa Randhawa Sekhon Kaur"),
+    "muslim": _words(
+        "Khan Sheikh Ansari Qureshi Siddiqui Syed Shaikh Pathan Mirza Hussain Ahmed Rizvi Lone Bhat"
     ),
-    "muslim": (
-        "Khan",
-        "Sheikh",
-        "Ansari",
-        "Qureshi",
-        "Siddiqui",
-        "Syed",
-        "Shaikh",
-        "Pathan",
-        "Mirza",
-        "Hussain",
-        "Ahmed",
-        "Rizvi",
-        "Lone",
-        "Bhat",
-    ),
-    "goa": (
-        "D'Souza",
-        "Fernandes",
-        "Pereira",
-        "Rodrigues",
-        "Pinto",
-        "Gomes",
-        "Naik",
-        "Kamat",
-        "Sawant",
-        "Desai",
-    ),
-    "christian": (
-        "D'Souza",
-        "Fernandes",
-        "Pereira",
-        "Thomas",
-        "Joseph",
-        "Mathew",
-        "George",
-        "Varghese",
-        "Kurian",
-        "Pinto",
+    "goa": _words("D'Souza Fernandes Pereira Rodrigues Pinto Gomes Naik Kamat Sawant Desai"),
+    "christian": _words(
+        "D'Souza Fernandes Pereira Thomas Joseph Mathew George Varghese Kurian Pinto"
     ),
 }
-# naming region -> first-name pools (with weights) and surname pool
+
+# naming region -> weighted first-name pools; the surname pool is IN_SURNAMES[region]
 _REGION_FIRST = {
-    "north": Choice((("common", 1.0),)), "west": Choice((("common", 1.0),)),
+    "north": Choice((("common", 1.0),)),
+    "west": Choice((("common", 1.0),)),
     "south": Choice((("south", 0.6), ("common", 0.4))),
     "kerala": Choice((("south", 0.5), ("common", 0.5))),
     "east": Choice((("east", 0.5), ("common", 0.5))),
     "punjab": Choice((("punjab", 0.7), ("common", 0.3))),
     "goa": Choice((("christian", 0.5), ("common", 0.5))),
-    "muslim": Choice((("muslim", 1.0),)), "christian": Choice((("christian", 1.0),)),
-}  # fmt: skip
+    "muslim": Choice((("muslim", 1.0),)),
+    "christian": Choice((("christian", 1.0),)),
+}
+IN_REGIONS = ("north", "west", "south", "east", "kerala", "punjab")
 
+# fmt: off
 # (name, IFSC prefix, account number length)
 IN_BANKS = (
     ("State Bank of India", "SBIN", 11), ("HDFC Bank", "HDFC", 14), ("ICICI Bank", "ICIC", 12),
     ("Axis Bank", "UTIB", 15), ("Kotak Mahindra Bank", "KKBK", 10),
     ("Punjab National Bank", "PUNB", 16), ("Bank of Baroda", "BARB", 14),
-    ("Canara Bank", "CNRB", 13), ("Union Bank of India", "UBIN", 15), ("IndusInd Bank", "INDB", 12),
-    ("Yes Bank", "YESB", 15), ("IDFC FIRST Bank", "IDFB", 11), ("Federal Bank", "FDRL", 14),
-    ("Indian Bank", "IDIB", 10),
-)  # fmt: skip
-US_BANKS = (
-    ("JPMorgan Chase Bank", "021000021"),
-    ("Bank of America", "026009593"),
-    ("Wells Fargo Bank", "121000248"),
-    ("Citibank", "021000089"),
+    ("Canara Bank", "CNRB", 13), ("Union Bank of India", "UBIN", 15),
+    ("IndusInd Bank", "INDB", 12), ("Yes Bank", "YESB", 15), ("IDFC FIRST Bank", "IDFB", 11),
+    ("Federal Bank", "FDRL", 14), ("Indian Bank", "IDIB", 10),
 )
-
+# public routing (ABA) numbers of large US banks
+US_BANKS = (
+    ("JPMorgan Chase Bank", "021000021"), ("Bank of America", "026009593"),
+    ("Wells Fargo Bank", "121000248"), ("Citibank", "021000089"),
+)
+# occupation, usual source of funds, weight
 OCCUPATIONS = (
     ("Software engineer", "salary", 9), ("Teacher", "salary", 5), ("Doctor", "business", 3),
     ("Chartered accountant", "business", 2), ("Government employee", "salary", 6),
-    ("Bank officer", "salary", 3), ("Business owner", "business", 8), ("Shopkeeper", "business", 5),
-    ("Farmer", "business", 4), ("Homemaker", "other", 6), ("Retired", "pension", 6),
-    ("Student", "other", 2), ("Sales executive", "salary", 4), ("Consultant", "business", 3),
-    ("Lawyer", "business", 1.5), ("Nurse", "salary", 2), ("Civil engineer", "salary", 2),
-    ("Self-employed", "business", 5), ("Architect", "business", 1), ("Pharmacist", "salary", 1),
-    ("Driver", "salary", 2), ("Electrician", "business", 1), ("Marketing manager", "salary", 2),
+    ("Bank officer", "salary", 3), ("Business owner", "business", 8),
+    ("Shopkeeper", "business", 5), ("Farmer", "business", 4), ("Homemaker", "other", 6),
+    ("Retired", "pension", 6), ("Student", "other", 2), ("Sales executive", "salary", 4),
+    ("Consultant", "business", 3), ("Lawyer", "business", 1.5), ("Nurse", "salary", 2),
+    ("Civil engineer", "salary", 2), ("Self-employed", "business", 5),
+    ("Architect", "business", 1), ("Pharmacist", "salary", 1), ("Driver", "salary", 2),
+    ("Electrician", "business", 1), ("Marketing manager", "salary", 2),
     ("Data analyst", "salary", 2), ("Investor", "investments", 1), ("Professor", "salary", 1),
-    ("Police officer", "salary", 1), ("Army officer", "salary", 1), ("Journalist", "salary", 0.5),
-    ("Real estate agent", "business", 1), ("Trader", "business", 2),
-    ("Restaurant owner", "business", 1),
-)  # fmt: skip
+    ("Police officer", "salary", 1), ("Army officer", "salary", 1),
+    ("Journalist", "salary", 0.5), ("Real estate agent", "business", 1),
+    ("Trader", "business", 2), ("Restaurant owner", "business", 1),
+)
+# fmt: on
 OCCUPATION = Choice([((name, source), weight) for name, source, weight in OCCUPATIONS])
 
 STATUS = Choice((("active", 78), ("pending", 9), ("suspended", 5), ("blocked", 3), ("closed", 5)))
@@ -729,176 +377,76 @@ MARITAL = Choice(
     (("married", 55), ("single", 35), ("widowed", 4), ("divorced", 3), ("separated", 1), ("", 2))
 )
 INCOME = Choice(
-    (
-        ("below_1l", 8),
-        ("1l_5l", 30),
-        ("5l_10l", 27),
-        ("10l_25l", 22),
-        ("25l_1cr", 9),
-        ("above_1cr", 2),
-        ("", 2),
-    )
-)
+    (("below_1l", 8), ("1l_5l", 30), ("5l_10l", 27), ("10l_25l", 22), ("25l_1cr", 9),
+     ("above_1cr", 2), ("", 2))
+)  # fmt: skip
 ID_TYPE_IN = Choice(
     (("aadhaar", 35), ("pan", 25), ("voter_id", 15), ("driving_licence", 15), ("passport", 10))
 )
 
-# Residents abroad: (country, Faker locale for streets and local names, weight)
-ABROAD = (
-    ("AE", None, 5),
-    ("GB", "en_GB", 3),
-    ("US", "en_US", 3),
-    ("SG", None, 1.5),
-    ("CA", "en_CA", 1.5),
-    ("AU", "en_AU", 1),
-)
+# Residents abroad: country, Faker locale for streets and local names, weight (India: 85)
+ABROAD = (("AE", None, 5), ("GB", "en_GB", 3), ("US", "en_US", 3), ("SG", None, 1.5),
+          ("CA", "en_CA", 1.5), ("AU", "en_AU", 1))  # fmt: skip
 INDIA_WEIGHT = 85
 
+# fmt: off
+# city, state/region, postal-code start (its meaning depends on the country: see _address)
 ABROAD_CITIES: dict[str, tuple[tuple[str, str, str], ...]] = {
-    # city, state/region, postal prefix hint (meaning depends on the country, see _postal)
-    "AE": (
-        ("Dubai", "Dubai", ""),
-        ("Abu Dhabi", "Abu Dhabi", ""),
-        ("Sharjah", "Sharjah", ""),
-        ("Ajman", "Ajman", ""),
-        ("Al Ain", "Abu Dhabi", ""),
-    ),
-    "GB": (
-        ("London", "Greater London", "E"),
-        ("London", "Greater London", "HA"),
-        ("Leicester", "Leicestershire", "LE"),
-        ("Birmingham", "West Midlands", "B"),
-        ("Manchester", "Greater Manchester", "M"),
-        ("Slough", "Berkshire", "SL"),
-        ("Leeds", "West Yorkshire", "LS"),
-    ),
-    "US": (
-        ("Edison", "NJ", "088"),
-        ("Jersey City", "NJ", "073"),
-        ("Fremont", "CA", "945"),
-        ("San Jose", "CA", "951"),
-        ("Houston", "TX", "770"),
-        ("Irving", "TX", "750"),
-        ("Chicago", "IL", "606"),
-        ("New York", "NY", "100"),
-        ("Seattle", "WA", "981"),
-    ),
+    "AE": (("Dubai", "Dubai", ""), ("Abu Dhabi", "Abu Dhabi", ""), ("Sharjah", "Sharjah", ""),
+           ("Ajman", "Ajman", ""), ("Al Ain", "Abu Dhabi", "")),
+    "GB": (("London", "Greater London", "E"), ("London", "Greater London", "HA"),
+           ("Leicester", "Leicestershire", "LE"), ("Birmingham", "West Midlands", "B"),
+           ("Manchester", "Greater Manchester", "M"), ("Slough", "Berkshire", "SL"),
+           ("Leeds", "West Yorkshire", "LS")),
+    "US": (("Edison", "NJ", "088"), ("Jersey City", "NJ", "073"), ("Fremont", "CA", "945"),
+           ("San Jose", "CA", "951"), ("Houston", "TX", "770"), ("Irving", "TX", "750"),
+           ("Chicago", "IL", "606"), ("New York", "NY", "100"), ("Seattle", "WA", "981")),
     "SG": (("Singapore", "", ""),),
-    "CA": (
-        ("Toronto", "ON", "M"),
-        ("Brampton", "ON", "L"),
-        ("Mississauga", "ON", "L"),
-        ("Vancouver", "BC", "V"),
-        ("Surrey", "BC", "V"),
-        ("Calgary", "AB", "T"),
-    ),
-    "AU": (
-        ("Sydney", "NSW", "2"),
-        ("Melbourne", "VIC", "3"),
-        ("Brisbane", "QLD", "4"),
-        ("Perth", "WA", "6"),
-    ),
+    "CA": (("Toronto", "ON", "M"), ("Brampton", "ON", "L"), ("Mississauga", "ON", "L"),
+           ("Vancouver", "BC", "V"), ("Surrey", "BC", "V"), ("Calgary", "AB", "T")),
+    "AU": (("Sydney", "NSW", "2"), ("Melbourne", "VIC", "3"), ("Brisbane", "QLD", "4"),
+           ("Perth", "WA", "6")),
 }
-AE_AREAS = (
-    "Al Barsha",
-    "Jumeirah Lake Towers",
-    "Business Bay",
-    "Deira",
-    "Bur Dubai",
-    "Dubai Marina",
-    "Al Nahda",
-    "Karama",
-    "Al Reem Island",
-    "Khalifa City",
-    "Al Majaz",
-    "Al Taawun",
-    "International City",
-    "Discovery Gardens",
+AE_AREAS = _phrases(
+    "Al Barsha, Jumeirah Lake Towers, Business Bay, Deira, Bur Dubai, Dubai Marina, Al Nahda, "
+    "Karama, Al Reem Island, Khalifa City, Al Majaz, Al Taawun, International City, "
+    "Discovery Gardens"
 )
-AE_BUILDINGS = (
-    "Marina Heights",
-    "Al Fattan",
-    "Palm View",
-    "Silver Sands",
-    "Crescent",
-    "Emerald",
-    "Golden Sands",
-    "Lake Shore",
-    "Al Noor",
-    "Sky Gardens",
+AE_BUILDINGS = _phrases(
+    "Marina Heights, Al Fattan, Palm View, Silver Sands, Crescent, Emerald, Golden Sands, "
+    "Lake Shore, Al Noor, Sky Gardens"
 )
-SG_STREETS = (
-    "Ang Mo Kio Avenue 3",
-    "Tampines Street 21",
-    "Jurong West Street 52",
-    "Bedok North Road",
-    "Serangoon Avenue 2",
-    "Woodlands Drive 14",
-    "Clementi Avenue 4",
-    "Toa Payoh Lorong 1",
-    "Punggol Field",
-    "Yishun Ring Road",
+SG_STREETS = _phrases(
+    "Ang Mo Kio Avenue 3, Tampines Street 21, Jurong West Street 52, Bedok North Road, "
+    "Serangoon Avenue 2, Woodlands Drive 14, Clementi Avenue 4, Toa Payoh Lorong 1, "
+    "Punggol Field, Yishun Ring Road"
 )
+# local names (male, female, surnames) where Faker has no English-script locale
 AE_NAMES = (
-    (
-        "Mohammed",
-        "Ahmed",
-        "Khalid",
-        "Omar",
-        "Saeed",
-        "Rashid",
-        "Sultan",
-        "Abdullah",
-        "Yousef",
-        "Hamad",
-        "Majid",
-        "Faisal",
-    ),
-    ("Fatima", "Aisha", "Mariam", "Noura", "Hessa", "Latifa", "Shamma", "Maitha", "Reem", "Sara"),
-    (
-        "Al Mansoori",
-        "Al Mazrouei",
-        "Al Shamsi",
-        "Al Suwaidi",
-        "Al Ketbi",
-        "Al Dhaheri",
-        "Al Falasi",
-        "Al Hammadi",
-        "Al Zaabi",
-        "Al Marzooqi",
-        "Haddad",
-        "Nasser",
-        "Saleh",
-    ),
+    _words("Mohammed Ahmed Khalid Omar Saeed Rashid Sultan Abdullah Yousef Hamad Majid Faisal"),
+    _words("Fatima Aisha Mariam Noura Hessa Latifa Shamma Maitha Reem Sara"),
+    _phrases("Al Mansoori, Al Mazrouei, Al Shamsi, Al Suwaidi, Al Ketbi, Al Dhaheri, Al Falasi, "
+             "Al Hammadi, Al Zaabi, Al Marzooqi, Haddad, Nasser, Saleh"),
 )
 SG_NAMES = (
-    ("Wei Ming", "Kok Wai", "Jun Jie", "Zhi Hao", "Boon Kiat", "Chee Keong", "Hafiz", "Irfan"),
-    ("Jia Hui", "Siew Ling", "Hui Min", "Xin Yi", "Mei Ling", "Shu Fen", "Nurul", "Siti"),
-    ("Tan", "Lim", "Lee", "Ng", "Ong", "Wong", "Goh", "Chua", "Teo", "Koh", "Rahman", "Ismail"),
+    _phrases("Wei Ming, Kok Wai, Jun Jie, Zhi Hao, Boon Kiat, Chee Keong, Hafiz, Irfan"),
+    _phrases("Jia Hui, Siew Ling, Hui Min, Xin Yi, Mei Ling, Shu Fen, Nurul, Siti"),
+    _words("Tan Lim Lee Ng Ong Wong Goh Chua Teo Koh Rahman Ismail"),
 )
+# fmt: on
 EMAIL_STYLE = Choice(
     (("dot", 40), ("plain", 20), ("underscore", 10), ("initial", 10), ("first", 20))
 )
+# Reserved .example domains (RFC 2606): demo data never reaches a real mailbox.
 EMAIL_DOMAINS_IN = Choice(
-    (
-        ("gmail.example", 50),
-        ("yahoo.example", 14),
-        ("outlook.example", 10),
-        ("rediffmail.example", 8),
-        ("hotmail.example", 6),
-        ("icloud.example", 4),
-        ("mail.example", 8),
-    )
-)
+    (("gmail.example", 50), ("yahoo.example", 14), ("outlook.example", 10),
+     ("rediffmail.example", 8), ("hotmail.example", 6), ("icloud.example", 4),
+     ("mail.example", 8))
+)  # fmt: skip
 EMAIL_DOMAINS_ABROAD = Choice(
-    (
-        ("gmail.example", 45),
-        ("outlook.example", 20),
-        ("yahoo.example", 10),
-        ("icloud.example", 15),
-        ("mail.example", 10),
-    )
-)
+    (("gmail.example", 45), ("outlook.example", 20), ("yahoo.example", 10),
+     ("icloud.example", 15), ("mail.example", 10))
+)  # fmt: skip
 
 
 # --- phone plans -------------------------------------------------------------------------
@@ -1085,7 +633,7 @@ class DemoGenerator:
         if country == "IN":
             city, state, pin3, state_code, region = self.in_cities.pick(rng)
             if rng.random() < 0.12:  # people move: a name from anywhere in India
-                region = rng.choice(("north", "west", "south", "east", "kerala", "punjab"))
+                region = rng.choice(IN_REGIONS)
             if rng.random() < 0.10:
                 region = "muslim"
             elif rng.random() < 0.025:
@@ -1095,9 +643,7 @@ class DemoGenerator:
             city, state, pin3 = rng.choice(ABROAD_CITIES[country])
             state_code = ""
             if nri:
-                first, last = self._indian_name(
-                    rng, rng.choice(("north", "west", "south", "east", "kerala", "punjab")), gender
-                )
+                first, last = self._indian_name(rng, rng.choice(IN_REGIONS), gender)
             else:
                 males, females, surnames = self.local_names[country]
                 pool = (

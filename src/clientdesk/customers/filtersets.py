@@ -45,7 +45,9 @@ class CustomerFilterSet(filters.FilterSet):
     city = filters.CharFilter(field_name="city", lookup_expr="iexact")
     state = filters.CharFilter(field_name="state", lookup_expr="iexact", label="State / region")
     assigned_to = filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True), label="Assigned user"
+        queryset=get_user_model().objects.filter(is_active=True),
+        label="Assigned user",
+        empty_label="Anyone",
     )
     sort = filters.OrderingFilter(fields=SORTABLE, label="Sort")
 

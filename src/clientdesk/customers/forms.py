@@ -94,6 +94,7 @@ class CustomerForm(forms.Form):
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
         label="Assigned user",
+        empty_label="—",
     )
 
     SENSITIVE_INPUTS = ("pan", "aadhaar", "id_number", "bank_account_number", "date_of_birth")

@@ -103,6 +103,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tasks",
+        db_index=False,  # task_assignee_due_idx leads with it
     )
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
     status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.TODO)
@@ -116,6 +117,7 @@ class Task(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="tasks",
+        db_index=False,  # task_customer_idx leads with it
     )
 
     reminder_minutes_before = models.PositiveIntegerField(default=30)

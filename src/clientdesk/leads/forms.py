@@ -158,7 +158,7 @@ class BulkForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label="Leads")
     status = forms.ChoiceField(choices=_blank(LeadStatus.choices), required=False)
     owner = forms.ModelChoiceField(
-        queryset=_active_users(), required=False, label="Assign to", empty_label="Unassigned"
+        queryset=_active_users(), required=False, label="Assign to", empty_label="Assign to…"
     )
     note = forms.CharField(max_length=2000, required=False)
 
@@ -172,6 +172,8 @@ class BulkForm(forms.Form):
         data = super().clean() or {}
         if data.get("action") == "status" and not data.get("status"):
             self.add_error("status", "Choose the new status.")
+        if data.get("action") == "assign" and not data.get("owner"):
+            self.add_error("owner", "Choose who gets the leads.")
         return data
 
 

@@ -277,6 +277,10 @@ class LeadStatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.from_status or '∅'} → {self.to_status}"
 
+    @property
+    def tone(self) -> str:
+        return STATUS_TONES.get(self.to_status, "grey")
+
 
 class SavedFilter(models.Model):
     """A user's named query string for a list page (``list_key`` "leads" for the lead list)."""

@@ -134,7 +134,7 @@ def clean_lead_data(
     merged.update({k: v.strip() if isinstance(v, str) else v for k, v in data.items()})
     country = str(merged.get("country") or "IN").upper()
     normalizers = _normalizers(country)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Any]] = {}
     cleaned: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
         value = merged.get(name)
@@ -154,9 +154,13 @@ def clean_lead_data(
     owner_changed = owner != (instance.owner if instance else None)
     if owner is not None and owner_changed and not getattr(owner, "is_active", False):
         errors.setdefault("owner", []).append("Choose an active user.")
+    try:  # also when other fields are wrong: one submit names every problem
+        check_duplicates(cleaned, instance=instance, actor=actor)
+    except ValidationError as exc:
+        for name, found in exc.error_dict.items():
+            errors.setdefault(name, []).extend(found)  # type: ignore[arg-type]
     if errors:
         raise ValidationError(errors)
-    check_duplicates(cleaned, instance=instance, actor=actor)
     return cleaned
 
 
@@ -169,7 +173,9 @@ def _duplicate_error(name: str, kind: str, url: str) -> ValidationError:
     text = f"A {kind} with this {_LABELS[name]} already exists"
     message = f"{text}: {url}" if url else f"{text}."
     return ValidationError(
-        message.replace("%", "%%"), code="duplicate", params={"url": url, "text": text}
+        message.replace("%", "%%"),
+        code="duplicate",
+        params={"url": url, "text": text, "kind": kind},
     )
 
 

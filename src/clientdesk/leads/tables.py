@@ -46,7 +46,7 @@ class LeadTable(tables.Table):
         accessor="last_activity_at",
         verbose_name="Last activity",
         order_by=("last_activity_at", "id"),
-        format="d M Y, H:i",
+        format="d M Y",
     )
 
     class Meta:

@@ -15,7 +15,8 @@ import unicodedata
 
 __all__ = ["ISO_CODES", "country_name", "to_iso2"]
 
-# "CODE:Name|other name|other name" - the first name is the display name.
+# "CODE:Name|other name|other name" - the first name of a code's first line is its display
+# name; a code may take several lines.
 _TABLE = """
 AD:Andorra
 AE:United Arab Emirates|UAE|U.A.E.|Emirates
@@ -83,7 +84,8 @@ FJ:Fiji
 FM:Micronesia|Micronesia, Federated States of|Micronesia (Federated States of)
 FR:France|French
 GA:Gabon
-GB:United Kingdom|United Kingdom of Great Britain and Northern Ireland|UK|Great Britain|Britain|British
+GB:United Kingdom|United Kingdom of Great Britain and Northern Ireland|UK|Great Britain
+GB:Britain|British
 GD:Grenada
 GE:Georgia
 GG:Guernsey
@@ -120,7 +122,8 @@ KH:Cambodia
 KI:Kiribati
 KM:Comoros
 KN:Saint Kitts and Nevis
-KP:North Korea|Korea, North|Democratic People's Republic of Korea|DPRK|Korea, Democratic People's Republic of
+KP:North Korea|Korea, North|Democratic People's Republic of Korea|DPRK
+KP:Korea, Democratic People's Republic of
 KR:South Korea|Korea, South|Republic of Korea|Korea, Republic of
 KW:Kuwait|Kuwaiti
 KY:Cayman Islands
@@ -171,7 +174,8 @@ PG:Papua New Guinea
 PH:Philippines|The Philippines|Filipino
 PK:Pakistan|Pakistani
 PL:Poland
-PS:State of Palestine|Palestine|Palestinian|Palestinian Territories|West Bank|Gaza|Gaza Strip|Region: Gaza
+PS:State of Palestine|Palestine|Palestinian|Palestinian Territories|West Bank|Gaza
+PS:Gaza Strip|Region: Gaza
 PT:Portugal
 PW:Palau
 PY:Paraguay
@@ -245,7 +249,7 @@ def _build() -> tuple[dict[str, str], dict[str, str]]:
     for line in _TABLE.strip().splitlines():
         code, names = line.split(":", 1)
         aliases = names.split("|")
-        display[code] = aliases[0]
+        display.setdefault(code, aliases[0])
         for alias in aliases:
             by_name[_key(alias)] = code
     return by_name, display

@@ -176,9 +176,10 @@ def _version(
     entries: Sequence[ListEntry],
     *,
     published: datetime.datetime | None,
-    orphans: OrphanReport = OrphanReport(),
+    orphans: OrphanReport | None = None,
     problems: Iterable[str] = (),
     unmapped: Iterable[str] = (),
+    file_rows: dict[str, int] | None = None,
 ) -> ListVersion:
     """Summarise a load: counts per kind, aliases, digest over (external_id, content_hash)."""
     pairs = sorted((e.external_id, e.content_hash) for e in entries)
@@ -190,9 +191,10 @@ def _version(
         counts_by_kind=dict(Counter(str(e.kind) for e in entries)),
         alias_count=sum(len(e.aliases) for e in entries),
         digest=digest,
-        orphans=orphans,
+        orphans=orphans or OrphanReport(),
         problems=tuple(problems),
         unmapped_countries=tuple(sorted(unmapped)),
+        file_rows=file_rows or {"main": len(entries)},
     )
 
 
@@ -210,6 +212,7 @@ class _OfacSide:
     extra_remarks: dict[str, str] = field(default_factory=dict)
     orphans: list[OrphanRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    rows: Counter[str] = field(default_factory=Counter)
 
 
 def _read_main(text: str, problems: list[str]) -> dict[str, list[str | None]]:
@@ -241,6 +244,7 @@ def _side_rows(
         if len(raw) != _OFAC_SIDE_COLUMNS[kind] or not fields[0]:
             side.problems.append(f"{kind} file line {line}: malformed row")
             continue
+        side.rows[kind] += 1
         ent_num = fields[0]
         if ent_num not in known:
             row_id = fields[1] if kind != "comments" else None
@@ -379,6 +383,7 @@ def parse_ofac(
         orphans=OrphanReport(tuple(side.orphans)),
         problems=problems + side.problems,
         unmapped=countries.unmapped,
+        file_rows={"main": len(rows), **side.rows},
     )
     return LoadedList(version, tuple(entries))
 

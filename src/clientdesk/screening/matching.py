@@ -216,11 +216,17 @@ class Match:
             "matched_name": self.matched_name,
             "alias_quality": self.alias.quality if self.alias else None,
             "token_matches": [
-                {"query": m.query_token, "list": m.list_token, "kind": m.kind, "similarity": m.similarity}
+                {
+                    "query": m.query_token,
+                    "list": m.list_token,
+                    "kind": m.kind,
+                    "similarity": m.similarity,
+                }
                 for m in self.token_matches
             ],
             "adjustments": [
-                {"factor": a.factor, "points": a.points, "detail": a.detail} for a in self.adjustments
+                {"factor": a.factor, "points": a.points, "detail": a.detail}
+                for a in self.adjustments
             ],
             "reasons": self.reasons(),
         }
@@ -246,9 +252,7 @@ def _is_alpha(token: str) -> bool:
     return token.isascii() and token.isalpha()
 
 
-def token_similarity(
-    a: str, b: str, policy: ScoringPolicy = ScoringPolicy()
-) -> tuple[float, str]:
+def token_similarity(a: str, b: str, policy: ScoringPolicy = ScoringPolicy()) -> tuple[float, str]:
     """``(similarity, kind)`` of two canonical tokens; ``(0.0, "")`` when they do not pair.
 
     Symmetric. The index computes exactly the same values through its expansions.
@@ -869,7 +873,9 @@ class ScreeningIndex:
             adjustments=tuple(adjustments),
         )
 
-    def screen_subject(self, subject: ScreeningSubject, threshold: float | None = None) -> list[Match]:
+    def screen_subject(
+        self, subject: ScreeningSubject, threshold: float | None = None
+    ) -> list[Match]:
         """:meth:`screen` for a :class:`ScreeningSubject`."""
         return self.screen(
             subject.name,

@@ -8,21 +8,23 @@ Three layers, each coarser than the last, and each idempotent:
    (``Rifa'i`` -> ``rifai``), every other non-alphanumeric character a separator.
 2. :func:`name_tokens` - the tokens compared: honorifics and titles (Mr, Dr, Haji, Mawlawi,
    General...), particles (al, el, bin, ibn, de, van...) and company legal forms (Ltd,
-   LLC, S.A....) are dropped; ``Abd``/``Abdul``/``Abdel``/``Abd al`` + the next name are
-   joined into one token (``Abdul Rahman`` = ``Abd al-Rahman`` = ``Abdurrahman`` ->
-   ``abdrahman``); each token gets its *canonical spelling* (:func:`canonical_token`):
+   LLC, S.A....) are dropped; ``Abdul``/``Abdel``/``Abdou``/``Abd al`` become the token
+   ``abd`` and joined forms are split (``Abdul Rahman`` = ``Abd al-Rahman`` =
+   ``Abdurrahman`` = ``RAHMAN, Abdul`` -> ``abd rahman``); each token gets its *canonical
+   spelling* (:func:`canonical_token`):
    doubled letters collapsed (``aa`` -> ``a``: Aadhya = Adhya), ``ee`` -> ``i``,
    ``oo``/``ou`` -> ``u``, ``ph`` -> ``f``, a final ``y``/``iy``/``ii`` after a consonant ->
    ``i`` (Dmitry = Dmitriy = Dmitrii), and known transliteration families mapped to one form
    (Mohammed, Muhammad, Mohamed, Mohd, Md -> ``muhammad``; Ahmed -> ``ahmad``;
-   Hussein/Husain/Hossein -> ``husain``; Yousef/Yusuf -> ``yusuf``; Osama -> ``usama``...).
+   Hussein/Husain/Hossein -> ``husain``; Yousef/Yusuf -> ``yusuf``; Osama -> ``usama``;
+   Sheikh/Shaykh -> ``shaikh``...).
 3. :func:`phonetic_key` - a small sound key per canonical token, used to find spelling
    variants the canonical form does not unify: ``kh``/``gh``/``th``/``dh``/``bh`` lose the
    ``h``, ``sh`` -> ``s``, ``ch``/``tch`` -> ``c``, ``zh``/``dj``/``dzh`` -> ``j``, ``q``
-   -> ``k``, ``x`` -> ``ks``, ``w`` -> ``v``; vowels fall into three classes (``a``;
+   -> ``k``, ``x`` -> ``ks``, ``au``/``aw``/``ow`` -> ``u``, ``w`` -> ``v``; vowels fall into three classes (``a``;
    ``e i y`` -> ``i``; ``o u`` -> ``u``) and runs of one class collapse; a final ``h``
-   after a vowel goes (Fatimah = Fatima). Lakshmi = Laxmi, Chaudhary = Choudhury =
-   Chowdhury.
+   after a vowel goes (Fatimah = Fatima). Lakshmi = Laxmi, Chaudhary = Chowdhary,
+   Daud = Dawood.
 
 Non-Latin tokens (Arabic or Cyrillic script) are kept as folded text and only match exactly.
 """
@@ -74,10 +76,16 @@ _LETTER_MAP = str.maketrans(
 _MARKS_RE = re.compile("['’‘`´ʼʻʿʾ′ʹ]")
 _SEPARATOR_RE = re.compile(r"[\W_]+")
 
+
+def _words(text: str) -> frozenset[str]:
+    """A set of the whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+
 #: Titles and honorifics dropped wherever they appear. Words that are also common family
 #: names (Sheikh/Shaikh, Syed, Mirza, Mulla, Khan) are kept: dropping them would make
 #: "Mohammed Shaikh" a one-word name.
-HONORIFICS = frozenset(
+HONORIFICS = _words(
     """
     mr mrs ms miss mister madam dr doctor prof professor sir dame lord lady rev reverend
     haji hajji hadji hajj alhaj alhaji hajjah mullah
@@ -86,10 +94,10 @@ HONORIFICS = frozenset(
     gen general col colonel maj major capt captain lt lieutenant brig brigadier cmdr commander
     commandant sgt sergeant adm admiral marshal
     eng engr engineer jr junior sr senior
-    """.split()
+    """
 )
 #: Arabic articles and patronymic links: always dropped ("AL-HASSAN", "bin Laden").
-ARTICLES = frozenset("al el bin ibn bint binti bte".split())
+ARTICLES = _words("al el bin ibn bint binti bte")
 #: Short Arabic articles dropped only when hyphen-joined to the next word ("Nasir-ud-Din");
 #: standing alone they may be names (Kim Jong Un).
 _HYPHEN_ARTICLE_RE = re.compile(
@@ -97,19 +105,18 @@ _HYPHEN_ARTICLE_RE = re.compile(
 )
 #: Particles dropped only while at least two other tokens remain (Juan de la Cruz -> juan
 #: cruz, but Le Van Thanh keeps all three).
-PARTICLES = frozenset(
-    "de del della dela der den des di da das dos du la le van von vander y e".split()
-)
+PARTICLES = _words("de del della dela der den des di da das dos du la le van von vander y e")
 #: Company legal forms dropped so "ACME TRADING LLC" matches "Acme Trading Limited".
-LEGAL_FORMS = frozenset(
+LEGAL_FORMS = _words(
     """
     ltd limited llc llp lp plc inc incorporated corp corporation co company cia sa sas sarl
     srl spa gmbh ag kg bv nv ab oy asa aps jsc ojsc cjsc pjsc ooo zao oao pao tov fze
     fzco fzc fzllc pte pvt private pty bhd sdn cv rl sab sac eirl kk
-    """.split()
+    """
 )
-_ABD_FORMS = frozenset("abd abdul abdel abdal abdol abdu abdur abdus abdun abduz abdar".split())
-_ABD_PREFIX_RE = re.compile(r"^abd(?:[aeiou]([lrsnztd])(?=\1)|[aeiou]l(?=[a-z]{2}))")
+_ABD_FORMS = _words("abd abdu abdo abdul abdel abdal abdol abdur abdus abdun abduz abdar abdas")
+# "abd" + optional article ("ul", or a sun-letter assimilation "ur-r") + a name of 3+ letters.
+_ABD_SPLIT_RE = re.compile(r"abd(?:[aeiou]([lrsnztd])(?=\1)|[aeiou]l)?(?=[a-z]{3})")
 
 # Transliteration families, matched after the spelling rules (so on collapsed letters).
 _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -124,6 +131,8 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"m[ae]hm[ou]d", "mahmud"),
         (r"r[ae]h[a]?m[ao]n", "rahman"),
         (r"ab[ou]", "abu"),
+        (r"(?:sh|ch)[aei][iy]?kh?", "shaikh"),
+        (r"al+ah?", "lah"),
     )
 )
 _DOUBLE_RE = re.compile(r"([a-z])\1+")
@@ -170,24 +179,22 @@ def canonical_token(token: str) -> str:
     return token
 
 
-def _merge_abd(tokens: list[str]) -> list[str]:
-    """``abd``/``abdul``/... + (article) + next token -> one ``abd...`` token."""
-    merged: list[str] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        j = i + 1
-        if token in _ABD_FORMS or canonical_token(token) in _ABD_FORMS:
-            while j < len(tokens) and tokens[j] in ARTICLES:
-                j += 1
-            if j < len(tokens):
-                token = "abd" + tokens[j]
-                j += 1
-        if token.startswith("abd"):
-            token = _ABD_PREFIX_RE.sub("abd", token)
-        merged.append(token)
-        i = j
-    return merged
+def _split_abd(tokens: list[str]) -> list[str]:
+    """``Abdul``, ``Abdel``, ``Abdou``... become ``abd``; ``Abdurrahman``, ``Abdulaziz``,
+    ``Abdullah`` become ``abd`` + the name (so word order never matters)."""
+    split: list[str] = []
+    for token in tokens:
+        while True:
+            if token in _ABD_FORMS or canonical_token(token) in _ABD_FORMS:
+                split.append("abd")
+                break
+            match = _ABD_SPLIT_RE.match(token)
+            if match is None:
+                split.append(token)
+                break
+            split.append("abd")
+            token = token[match.end() :]
+    return split
 
 
 _NOISE = HONORIFICS | ARTICLES | LEGAL_FORMS
@@ -211,14 +218,14 @@ def written_tokens(name: str) -> list[tuple[str, str]]:
     appeared (after the ``abd`` join), for explanations."""
     text = _HYPHEN_ARTICLE_RE.sub("", _prefold(name))
     raw = _SEPARATOR_RE.sub(" ", text).split()
-    return [(t, canonical_token(t)) for t in _drop_noise(_merge_abd(raw))]
+    return [(t, canonical_token(t)) for t in _split_abd(_drop_noise(raw))]
 
 
 def name_tokens(name: str) -> tuple[str, ...]:
     """The canonical tokens of a name, in written order (duplicates kept).
 
     ``name_tokens("Mr. Mohammed ABDUL-RAHMAN al Hassan")`` ->
-    ``("muhammad", "abdrahman", "hasan")``.
+    ``("muhammad", "abd", "rahman", "hasan")``.
     """
     return tuple(canonical for _, canonical in written_tokens(name))
 
@@ -238,6 +245,9 @@ _KEY_REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("bh", "b"),
     ("jh", "j"),
     ("ck", "k"),
+    ("au", "u"),
+    ("aw", "u"),
+    ("ow", "u"),
     ("q", "k"),
     ("x", "ks"),
     ("w", "v"),
@@ -254,12 +264,22 @@ def phonetic_key(token: str) -> str:
     if not _ASCII_ALPHA_RE.match(token):
         return token
     key = token
+    for _ in range(4):  # to a fixed point, so the key of a key is itself
+        new = _key_pass(key) or key
+        if new == key:
+            break
+        key = new
+    return key
+
+
+def _key_pass(key: str) -> str:
+    """One pass of the phonetic-key rules."""
     for old, new in _KEY_REPLACEMENTS:
         key = key.replace(old, new)
     key = _H_AFTER_CONSONANT_RE.sub("", key)
     key = key[:1].translate(_INITIAL_CLASS) + key[1:].translate(_VOWEL_CLASS)
     key = _DOUBLE_RE.sub(r"\1", key)
-    return _FINAL_H_RE.sub("", key) or token
+    return _FINAL_H_RE.sub("", key)
 
 
 def first_class(token: str) -> str:

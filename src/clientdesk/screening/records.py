@@ -239,7 +239,9 @@ class ListVersion:
 
     ``digest`` is the SHA-256 over the sorted ``(external_id, content_hash)`` pairs: two loads
     with the same digest hold the same records, so re-screening can be skipped.
-    ``problems`` lists rows that were skipped or values that could not be read (never fatal).
+    ``problems`` lists rows that were skipped or values that could not be read (never fatal);
+    ``file_rows`` counts the well-formed records read per file (OFAC: main, alt, add,
+    comments), orphans included.
     """
 
     source: str
@@ -251,6 +253,7 @@ class ListVersion:
     orphans: OrphanReport = OrphanReport()
     problems: tuple[str, ...] = ()
     unmapped_countries: tuple[str, ...] = ()
+    file_rows: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,5 +10,5 @@ register = template.Library()
 
 
 @register.simple_tag
-def audit_changes(changes: dict[str, Any]) -> Any:
-    return render_changes(changes)
+def audit_changes(changes: dict[str, Any], object_type: str = "") -> Any:
+    return render_changes(changes, object_type)

@@ -579,7 +579,7 @@
     document.body.addEventListener("htmx:beforeHistorySave", function () {
       $all("[aria-busy]").forEach(function (el) { el.removeAttribute("aria-busy"); });
       $all("details.user-menu[open]").forEach(function (d) { d.removeAttribute("open"); });
-      $all("dialog[open]").forEach(function (d) { closeModal(d); });
+      $all("dialog[open]:not(#palette)").forEach(function (d) { closeModal(d); });
       document.documentElement.classList.remove("nav-open");
     });
     document.body.addEventListener("htmx:afterSettle", function (event) {

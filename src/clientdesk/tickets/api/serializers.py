@@ -25,13 +25,13 @@ from ..models import (
 )
 
 
-class UserRefSerializer(serializers.Serializer):
+class TicketUserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField(source="display_name")
 
 
-class SurveyResultSerializer(serializers.ModelSerializer):
+class TicketSurveyResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketSurvey
         fields = ["sent_at", "expires_at", "rating", "comment", "answered_at"]
@@ -92,9 +92,9 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"description": {"required": False, "allow_blank": True}}
 
-    @extend_schema_field(UserRefSerializer(many=True))
+    @extend_schema_field(TicketUserSerializer(many=True))
     def get_assigned_to(self, ticket: Ticket) -> list[dict[str, Any]]:
-        return UserRefSerializer(ticket.assignees.all(), many=True).data  # type: ignore[return-value]
+        return TicketUserSerializer(ticket.assignees.all(), many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(serializers.ChoiceField(choices=SLAStatus.choices))
     def get_sla_status(self, ticket: Ticket) -> str:
@@ -115,19 +115,19 @@ class TicketUpdateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class TicketStatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class TicketAssignSerializer(serializers.Serializer):
     assignees = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), many=True
     )
 
 
-class CommentSerializer(serializers.ModelSerializer):
-    author = UserRefSerializer(read_only=True)
+class TicketCommentSerializer(serializers.ModelSerializer):
+    author = TicketUserSerializer(read_only=True)
 
     class Meta:
         model = TicketComment
@@ -135,9 +135,9 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author", "created_at"]
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class TicketAttachmentSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
-    uploaded_by = UserRefSerializer(read_only=True)
+    uploaded_by = TicketUserSerializer(read_only=True)
 
     class Meta:
         model = TicketAttachment
@@ -158,12 +158,12 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("tickets:download", args=[attachment.ticket_id, attachment.pk])
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class TicketAttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
 
 
 class TicketDetailSerializer(TicketSerializer):
-    survey = SurveyResultSerializer(read_only=True, allow_null=True)
+    survey = TicketSurveyResultSerializer(read_only=True, allow_null=True)
 
     class Meta(TicketSerializer.Meta):
         fields = [*TicketSerializer.Meta.fields, "survey"]

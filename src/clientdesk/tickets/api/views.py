@@ -17,13 +17,13 @@ from .. import selectors, services
 from ..filtersets import TicketFilterSet
 from ..models import Ticket
 from .serializers import (
-    AssignSerializer,
-    AttachmentSerializer,
-    AttachmentUploadSerializer,
-    CommentSerializer,
-    StatusChangeSerializer,
+    TicketAssignSerializer,
+    TicketAttachmentSerializer,
+    TicketAttachmentUploadSerializer,
+    TicketCommentSerializer,
     TicketDetailSerializer,
     TicketSerializer,
+    TicketStatusChangeSerializer,
     TicketUpdateSerializer,
 )
 
@@ -86,11 +86,11 @@ class TicketViewSet(
         ticket = services.update_ticket(ticket, actor=request.user, data=body.validated_data)
         return self._present(ticket)
 
-    @extend_schema(request=StatusChangeSerializer, responses=TicketDetailSerializer)
+    @extend_schema(request=TicketStatusChangeSerializer, responses=TicketDetailSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request: Request, pk: str | None = None) -> Response:
         ticket = self._editable()
-        body = StatusChangeSerializer(data=request.data)
+        body = TicketStatusChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ticket = services.change_status(
             ticket,
@@ -100,42 +100,42 @@ class TicketViewSet(
         )
         return self._present(ticket)
 
-    @extend_schema(request=AssignSerializer, responses=TicketDetailSerializer)
+    @extend_schema(request=TicketAssignSerializer, responses=TicketDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         ticket = self._editable()
-        body = AssignSerializer(data=request.data)
+        body = TicketAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ticket = services.assign(
             ticket, actor=request.user, assignees=body.validated_data["assignees"]
         )
         return self._present(ticket)
 
-    @extend_schema(request=CommentSerializer, responses={201: CommentSerializer})
+    @extend_schema(request=TicketCommentSerializer, responses={201: TicketCommentSerializer})
     @action(detail=True, methods=["post"])
     def comments(self, request: Request, pk: str | None = None) -> Response:
         ticket = self._editable()
-        body = CommentSerializer(data=request.data)
+        body = TicketCommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         comment = services.add_comment(ticket, actor=request.user, body=body.validated_data["body"])
-        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        return Response(TicketCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], request=None, responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["GET"], request=None, responses=TicketAttachmentSerializer(many=True))
     @extend_schema(
         methods=["POST"],
-        request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer},
+        request={"multipart/form-data": TicketAttachmentUploadSerializer},
+        responses={201: TicketAttachmentSerializer},
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def attachments(self, request: Request, pk: str | None = None) -> Response:
         if request.method == "GET":
             ticket = self.get_object()
             items = selectors.attachments(ticket)
-            return Response(AttachmentSerializer(items, many=True).data)
+            return Response(TicketAttachmentSerializer(items, many=True).data)
         ticket = self._editable()
-        body = AttachmentUploadSerializer(data=request.data)
+        body = TicketAttachmentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         attachment = services.add_attachment(
             ticket, actor=request.user, upload=body.validated_data["file"]
         )
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(TicketAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
