@@ -1,0 +1,73 @@
+"""The result type every automatic KYC check returns, and the overall outcome.
+
+A check never raises for bad input: it returns a :class:`CheckResult` whose ``status`` is
+pass, warning or fail, a ``detail`` sentence a reviewer can read, and ``data`` with the
+measured values (JSON-ready: numbers, strings, booleans, lists). ``code`` is stable: the
+Django layer stores it and the pages group by it. Details never contain a full identifier
+number (design rule 5): the identifier checks mask them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CheckResult", "CheckStatus", "Outcome", "overall_outcome"]
+
+
+class CheckStatus(enum.StrEnum):
+    PASS = "pass"
+    WARNING = "warning"
+    FAIL = "fail"
+
+
+class Outcome(enum.StrEnum):
+    """Overall result of a document's automatic checks."""
+
+    PASSED = "passed"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One automatic check's verdict (see the module docstring)."""
+
+    code: str
+    status: CheckStatus
+    detail: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def passed(cls, code: str, detail: str, **data: Any) -> CheckResult:
+        return cls(code, CheckStatus.PASS, detail, data)
+
+    @classmethod
+    def warning(cls, code: str, detail: str, **data: Any) -> CheckResult:
+        return cls(code, CheckStatus.WARNING, detail, data)
+
+    @classmethod
+    def failed(cls, code: str, detail: str, **data: Any) -> CheckResult:
+        return cls(code, CheckStatus.FAIL, detail, data)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is CheckStatus.PASS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "status": str(self.status), "detail": self.detail, **self.data}
+
+
+def overall_outcome(results: Iterable[CheckResult]) -> Outcome:
+    """Failed if any check failed, needs review if any warned, else passed.
+
+    A passed outcome still goes to a person (four eyes); it only orders the queue.
+    """
+    statuses = {r.status for r in results}
+    if CheckStatus.FAIL in statuses:
+        return Outcome.FAILED
+    if CheckStatus.WARNING in statuses:
+        return Outcome.NEEDS_REVIEW
+    return Outcome.PASSED
