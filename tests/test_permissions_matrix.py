@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
@@ -150,11 +151,17 @@ class Outcome:
 
 
 def _request(client: Any, method: str, url: str, route: Route) -> Any:
-    if method == "GET":
-        return client.get(url)
-    if isinstance(client, APIClient):
-        return client.post(url, post_body(route), format="json")
-    return client.post(url, post_body(route))
+    """One request, rolled back afterwards: a POST in the walk must not change what the
+    requests after it see (an empty POST to the role matrix, say, rewriting access)."""
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url)
+        elif isinstance(client, APIClient):
+            response = client.post(url, post_body(route), format="json")
+        else:
+            response = client.post(url, post_body(route))
+        transaction.set_rollback(True)
+    return response
 
 
 def _clients(user: Any) -> tuple[Client, APIClient]:

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-
 from factories import make_customer
 
 from clientdesk.activities.models import Activity, Kind

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-
 from factories import make_customer
 
 from clientdesk.activities.models import Activity, Kind
@@ -251,3 +250,11 @@ def test_started_at_is_shown_in_local_time(client_for, manager, customer):
     log(manager, to_number=customer.mobile, started_at=when.isoformat())
     html = client_for(manager).get(f"/customers/{customer.pk}/calls/").content.decode()
     assert "31 Jan 2025, 09:05" in html
+
+
+@pytest.mark.parametrize("sort", ["started_at", "-started_at", "party", "-duration", "status"])
+def test_every_sortable_column_is_a_valid_sort(client_for, manager, customer, sort):
+    log(manager, to_number=customer.mobile, notes="sorted")
+    response = client_for(manager).get(LIST_URL, {"sort": sort})
+    html = response.content.decode()
+    assert response.status_code == 200 and "alert-error" not in html and "sorted" in html

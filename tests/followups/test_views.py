@@ -241,3 +241,10 @@ def test_no_tasks_access(client_for, user_factory):
     nobody = user_factory(None, username="no-role")
     assert client_for(nobody).get("/tasks/").status_code == 403
     assert client_for(None).get("/tasks/").status_code == 302
+
+
+@pytest.mark.parametrize("sort", ["title", "-priority", "status", "due", "-due"])
+def test_every_sortable_task_column_is_a_valid_sort(client_for, make_task, manager, sort):
+    make_task(manager, title="Sortable")
+    html = client_for(manager).get("/tasks/all/", {"sort": sort}).content.decode()
+    assert "alert-error" not in html and "Sortable" in html

@@ -192,6 +192,8 @@ def test_convert_201_with_the_customer(
     assert data["client_id"] == customer.client_id and data["status"] == "pending"
     assert data["mobile"] == lead.mobile and data["pan"] == "ABXXX1234X"
     assert client.get(url(lead.pk)).json()["customer"] == customer.pk
+    assert names(client.get(LIST_URL, {"converted": "true"})) == {lead.full_name}
+    assert names(client.get(LIST_URL, {"converted": "false"})) == set()
     again = client.post(url(lead.pk, "convert"))
     assert again.status_code == 400
     assert again.json()["code"] == "already_converted"

@@ -49,6 +49,8 @@ def un_list(fixtures_dir: Path) -> LoadedList:
 
 
 @pytest.fixture(scope="session")
-def sample_index(ofac_sdn: LoadedList, ofac_cons: LoadedList, un_list: LoadedList) -> ScreeningIndex:
+def sample_index(
+    ofac_sdn: LoadedList, ofac_cons: LoadedList, un_list: LoadedList
+) -> ScreeningIndex:
     """All three published samples in one index (about 1,270 entries)."""
     return ScreeningIndex([*ofac_sdn, *ofac_cons, *un_list])

@@ -138,7 +138,12 @@ def test_orphan_rows_are_skipped_and_reported(ofac_tiny: LoadedList) -> None:
         "30221/47371",
         "29445/48727",
     ]
-    assert version.orphans.ids("add") == ["12562/19709", "21765/33151", "33723/50544", "33997/50972"]
+    assert version.orphans.ids("add") == [
+        "12562/19709",
+        "21765/33151",
+        "33723/50544",
+        "33997/50972",
+    ]
     assert "9 orphan rows skipped" in version.orphans.summary()
     # "KARADH AL-HASSAN" (alt of 10416) must not land on entry 10278, whose ent_num equals
     # the orphan's alt_num.

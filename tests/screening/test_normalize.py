@@ -17,14 +17,15 @@ from clientdesk.screening.normalize import (
 
 PROPERTY = hsettings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-NAME_WORDS = (
+NAME_WORDS = str.split(
     "al el abd abdul abdou bin ud de la le van mr dr haji mohammed muhammad mohd md ahmed "
     "aadhya adhya dee saa sheikh kim jong un y e aa ee ou ph kh sh llc ltd dmitriy"
-).split()
+)
 names = st.one_of(
     st.text(alphabet="abdehiklmnoqrstuwyzAEIOU -'.,éöçñøß", max_size=30),
     st.lists(
-        st.sampled_from(NAME_WORDS) | st.text(alphabet="abdehiklmnoqrstuwyz", min_size=1, max_size=8),
+        st.sampled_from(NAME_WORDS)
+        | st.text(alphabet="abdehiklmnoqrstuwyz", min_size=1, max_size=8),
         max_size=6,
     ).map(" ".join),
     st.text(max_size=20),

@@ -425,3 +425,31 @@ def test_default_subjects_and_policies_installed(db: None) -> None:
         "medium": (240, 1440),
         "low": (480, 2880),
     }
+
+
+def test_message_context_carries_the_template_variables(
+    ticket: Ticket, manager: Any, outbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(ticket, actor=manager, to_status=Status.OPEN, note="Looking")
+        services.change_status(ticket, actor=manager, to_status=Status.CLOSED, note="Done")
+    update, survey = (c["context"] for c in outbox.calls)
+    assert update["ticket_number"] == ticket.number and update["ticket_subject"] == "Login issue"
+    assert update["ticket_status"] == "Open" and update["update_text"] == "Looking"
+    assert survey["ticket_status"] == "Closed" and survey["survey_url"].startswith("https://")
+
+
+def test_real_outbox_receives_the_survey_link(
+    ticket: Ticket,
+    manager: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """With the comms module installed, closing queues a survey message holding the link."""
+    monkeypatch.undo()  # the real queue_customer_message, not the autouse stand-in
+    comms_models = pytest.importorskip("clientdesk.comms.models")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(ticket, actor=manager, to_status=Status.CLOSED, note="Done")
+    messages = comms_models.Message.objects.filter(customer=ticket.customer, event="ticket_survey")
+    assert messages.exists()
+    assert any("/tickets/survey/" in m.body for m in messages)

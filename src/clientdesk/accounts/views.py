@@ -43,11 +43,20 @@ class RoleMatrixView(ModuleView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
-            for role in Role.objects.all():
+            for role in Role.objects.prefetch_related("module_access"):
+                # A role whose column the form did not carry (every column has a scope
+                # select) is left alone, and a missing level keeps the stored one: an empty
+                # or partial POST must never wipe everyone's access.
+                if f"scope_{role.pk}" not in request.POST:
+                    continue
+                stored = {a.module: a.level for a in role.module_access.all()}
                 levels = {}
                 for module in Module:
-                    raw = request.POST.get(f"level_{role.pk}_{module.value}", "0")
-                    levels[module.value] = int(raw) if raw.isdigit() else -1
+                    raw = request.POST.get(f"level_{role.pk}_{module.value}")
+                    if raw is None:
+                        levels[module.value] = stored.get(module.value, Access.NONE)
+                    else:
+                        levels[module.value] = int(raw) if raw.isdigit() else -1
                 services.set_role_access(
                     role,
                     actor=request.user,

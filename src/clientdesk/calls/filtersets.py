@@ -26,11 +26,12 @@ PERIODS = (
     ("custom", "Custom (from / to)"),
 )
 
+# Aliases are the call table's column names: its header links send ``sort=<column>``.
 SORTABLE = (
-    ("started_at", "started"),
+    ("started_at", "started_at"),
     ("duration_seconds", "duration"),
     ("status", "status"),
-    ("party_number", "number"),
+    ("party_number", "party"),
 )
 
 
@@ -86,9 +87,13 @@ class CallFilterSet(filters.FilterSet):
     started_after = DayBoundFilter(field_name="started_at", bound="from", label="From")
     started_before = DayBoundFilter(field_name="started_at", bound="to", label="To")
     direction = filters.ChoiceFilter(choices=Direction.choices, empty_label="Any direction")
-    status = filters.MultipleChoiceFilter(choices=CallStatus.choices)
+    status = filters.MultipleChoiceFilter(
+        choices=CallStatus.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+    )
     staff = filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True), label="Staff member"
+        queryset=get_user_model().objects.filter(is_active=True),
+        label="Staff member",
+        empty_label="Anyone",
     )
     is_cold_call = filters.BooleanFilter(
         label="Cold call",

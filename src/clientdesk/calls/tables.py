@@ -36,10 +36,10 @@ class CallTable(tables.Table):
     started_at = tables.DateTimeColumn(
         verbose_name="Started", format="d M Y, H:i", order_by=("started_at", "id")
     )
+    party = tables.Column(
+        empty_values=(), verbose_name="Customer / lead", order_by=("party_number", "id")
+    )
     direction = tables.Column(orderable=False)
-    party = tables.Column(empty_values=(), verbose_name="Customer / lead", orderable=False)
-    party_number = tables.Column(verbose_name="Number", order_by=("party_number", "id"))
-    staff = tables.Column(verbose_name="Staff", orderable=False)
     status = tables.Column(order_by=("status", "started_at", "id"))
     duration = tables.Column(
         accessor="duration_seconds",
@@ -47,20 +47,12 @@ class CallTable(tables.Table):
         order_by=("duration_seconds", "id"),
         attrs={"th": {"class": "num"}, "td": {"class": "num"}},
     )
+    staff = tables.Column(verbose_name="Staff", orderable=False)
     notes = tables.Column(orderable=False, attrs={"td": {"class": "wrap"}})
 
     class Meta:
         model = CallLog
-        fields = (
-            "started_at",
-            "direction",
-            "party",
-            "party_number",
-            "staff",
-            "status",
-            "duration",
-            "notes",
-        )
+        fields = ("started_at", "party", "direction", "status", "duration", "staff", "notes")
         order_by_field = "sort"
         empty_text = (
             "No calls match. Calls logged on a customer's profile, or synced by a phone app, "
@@ -71,15 +63,17 @@ class CallTable(tables.Table):
         return direction_badge(record)
 
     def render_party(self, record: CallLog) -> Any:
-        return party_link(record)
-
-    def render_party_number(self, record: CallLog) -> Any:
         cold = (
             format_html(' <span class="badge badge-blue">Cold call</span>')
             if record.is_cold_call
             else ""
         )
-        return format_html('<span class="mono nowrap">{}</span>{}', record.party_number, cold)
+        return format_html(
+            '{}<div class="text-sm"><span class="mono muted nowrap">{}</span>{}</div>',
+            party_link(record),
+            record.party_number,
+            cold,
+        )
 
     def render_staff(self, record: CallLog) -> str:
         return record.staff.display_name if record.staff else "—"

@@ -17,11 +17,13 @@ def status_badge(message: Message) -> Any:
 
 class MessageTable(tables.Table):
     created_at = tables.DateTimeColumn(
-        verbose_name="Created", format="d M Y, H:i", order_by=("created_at", "id")
+        verbose_name="Created",
+        format="d M Y, H:i",
+        order_by=("created_at", "id"),
+        attrs={"td": {"class": "nowrap"}},
     )
     customer = tables.Column(empty_values=(), orderable=False)
     channel = tables.Column(order_by=("channel", "-created_at", "-id"))
-    event = tables.Column(orderable=False)
     preview = tables.Column(
         empty_values=(),
         verbose_name="Message",
@@ -32,7 +34,9 @@ class MessageTable(tables.Table):
     to_address = tables.Column(verbose_name="To", orderable=False)
     status = tables.Column(order_by=("status", "-created_at", "-id"))
     attempts = tables.Column(
-        orderable=False, attrs={"th": {"class": "num"}, "td": {"class": "num"}}
+        verbose_name="Tries",
+        orderable=False,
+        attrs={"th": {"class": "num"}, "td": {"class": "num"}},
     )
 
     class Meta:
@@ -41,7 +45,6 @@ class MessageTable(tables.Table):
             "created_at",
             "customer",
             "channel",
-            "event",
             "preview",
             "to_address",
             "status",
@@ -59,11 +62,12 @@ class MessageTable(tables.Table):
             record.customer.client_id,
         )
 
-    def render_channel(self, record: Message) -> str:
-        return record.get_channel_display()
-
-    def render_event(self, record: Message) -> str:
-        return record.get_event_display()
+    def render_channel(self, record: Message) -> Any:
+        return format_html(
+            '{}<div class="muted text-xs">{}</div>',
+            record.get_channel_display(),
+            record.get_event_display(),
+        )
 
     def render_preview(self, record: Message) -> str:
         return record.preview or "—"

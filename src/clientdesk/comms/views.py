@@ -207,10 +207,13 @@ class TemplateEditView(ModuleView):
     ) -> HttpResponse:
         subject, body, error = services.preview(template)
         spec = events.get(template.event)
+        can_edit = services.can_edit_templates(request.user)
+        for field in form.fields.values():
+            field.disabled = not can_edit
         context = {
             "template": template,
             "form": form,
-            "can_edit": services.can_edit_templates(request.user),
+            "can_edit": can_edit,
             "variables": {**events.COMMON_VARIABLES, **(spec.variables if spec else {})},
             "preview": {"subject": subject, "body": body, "error": error},
         }

@@ -91,7 +91,7 @@ class ObjectListView(ModuleView):
         queryset = self.get_queryset().none() if invalid else filterset.qs
         if request.GET.get("export") == "csv":
             return self.export(queryset, filterset)
-        table = self.table_class(queryset, request=request)
+        table = self.table_class(queryset)
         RequestConfig(
             request, paginate={"per_page": self.per_page, "paginator_class": LazyPaginator}
         ).configure(table)

@@ -14,6 +14,7 @@ from clientdesk.core.filters import DayBoundFilter
 
 from .models import OPEN_STATUSES, Priority, Task, TaskStatus
 
+# Aliases are the task table's column names: its header links send ``sort=<column>``.
 SORTABLE = (
     ("due_at", "due"),
     ("priority_rank", "priority"),
@@ -37,7 +38,9 @@ class TaskFilterSet(filters.FilterSet):
         choices=Priority.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
     )
     assignee = filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True), label="Assignee"
+        queryset=get_user_model().objects.filter(is_active=True),
+        label="Assignee",
+        empty_label="Anyone",
     )
     due_after = DayBoundFilter(field_name="due_at", bound="from", label="Due from")
     due_before = DayBoundFilter(field_name="due_at", bound="to", label="Due to")

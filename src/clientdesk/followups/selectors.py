@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -71,5 +71,5 @@ def customer_tasks(user: Any, customer: Any) -> QuerySet[Task]:
         Task.objects.visible_to(user)
         .filter(customer=customer)
         .select_related("assignee")
-        .order_by(open_first, "due_at", "id")
+        .order_by(open_first, F("due_at").asc(nulls_last=True), "id")
     )

@@ -130,7 +130,11 @@ def laplacian_variance(image: Image.Image) -> float:
     """Variance of the Laplacian of the grey image scaled to at most 1,024 px (blur measure)."""
     grey = ImageOps.exif_transpose(image).convert("L")
     grey.thumbnail((_SHARPNESS_SIDE, _SHARPNESS_SIDE))
-    edges = grey.filter(_LAPLACIAN)
+    width, height = grey.size
+    if width < 3 or height < 3:
+        return 0.0
+    # Pillow copies the 1-pixel border unfiltered; it must not count as edges.
+    edges = grey.filter(_LAPLACIAN).crop((1, 1, width - 1, height - 1))
     return float(ImageStat.Stat(edges).var[0])
 
 
@@ -161,7 +165,8 @@ def _metadata(image: Image.Image) -> CheckResult:
     data = {"software": software or None, "datetime": changed or None, "original": taken or None}
     if signs:
         return CheckResult.warning(
-            "metadata_editing", "The image metadata shows signs of editing: " + "; ".join(signs) + ".",
+            "metadata_editing",
+            "The image metadata shows signs of editing: " + "; ".join(signs) + ".",
             **data,
         )
     return CheckResult.passed("metadata_editing", "No signs of editing in the metadata.", **data)

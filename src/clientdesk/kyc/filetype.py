@@ -115,7 +115,9 @@ def check_file_type(
     allowed_labels = ", ".join(_TYPES[k].kind.upper() for k in allowed)
     if found is None:
         return CheckResult.failed(
-            "file_type", f"The file is not a recognised document type ({allowed_labels}).", kind=None
+            "file_type",
+            f"The file is not a recognised document type ({allowed_labels}).",
+            kind=None,
         )
     data_fields = {"kind": found.kind, "mime": found.mime}
     if found.kind not in allowed:

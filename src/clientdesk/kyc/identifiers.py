@@ -67,7 +67,9 @@ def check_pan(value: str, *, customer_type: str | None = "individual") -> CheckR
     try:
         pan = normalize_pan(value)
     except ValidationError as exc:
-        return CheckResult.failed("id_pan", _error_text(exc), error_code=exc.code, masked=mask(value))
+        return CheckResult.failed(
+            "id_pan", _error_text(exc), error_code=exc.code, masked=mask(value)
+        )
     holder = PAN_HOLDER_TYPES[pan[3]]
     expected = CUSTOMER_PAN_TYPES.get(customer_type or "")
     data = {"masked": mask(pan), "holder_type": holder}

@@ -203,7 +203,7 @@ def find_mrz(text: str) -> tuple[str, ...] | None:
 def fix_ocr(lines: Sequence[str], fmt: str) -> tuple[tuple[str, ...], bool]:
     """Repair letter/digit confusions in fixed-type positions; returns (lines, changed)."""
     chars = [list(line) for line in lines]
-    for name, line, start, end, kind in _LAYOUTS[fmt]:
+    for _name, line, start, end, kind in _LAYOUTS[fmt]:
         table = _DIGIT_FIXES if kind == "9" else _LETTER_FIXES if kind == "A" else None
         if table is None:
             continue
@@ -352,7 +352,9 @@ def _check_all(
     """Every field check digit, then the composite one."""
     checks = {
         "document_number": _verify(number, number_check, "document_number", errors),
-        "birth_date": _verify(fields["birth_date"], fields["birth_date_check"], "birth_date", errors),
+        "birth_date": _verify(
+            fields["birth_date"], fields["birth_date_check"], "birth_date", errors
+        ),
         "expiry_date": _verify(
             fields["expiry_date"], fields["expiry_date_check"], "expiry_date", errors
         ),

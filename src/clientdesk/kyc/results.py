@@ -18,7 +18,7 @@ __all__ = ["CheckResult", "CheckStatus", "Outcome", "overall_outcome"]
 
 
 class CheckStatus(enum.StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a status, not a password
     WARNING = "warning"
     FAIL = "fail"
 

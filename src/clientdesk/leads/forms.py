@@ -120,7 +120,12 @@ def apply_lead_errors(form: forms.Form, error: ValidationError) -> None:
         for err in errors:
             params = err.params or {}
             if err.code == "duplicate" and params.get("url"):
-                link = format_html('{} — <a href="{}">open it</a>.', params["text"], params["url"])
+                link = format_html(
+                    '{} — <a href="{}">open the {}</a>.',
+                    params["text"],
+                    params["url"],
+                    params.get("kind", "record"),
+                )
                 form.add_error(target, ValidationError(link, code="duplicate"))
             else:
                 form.add_error(target, err)

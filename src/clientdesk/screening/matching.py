@@ -29,13 +29,18 @@ How a customer is compared with one name of a list entry (its primary name or an
 
    Nothing is adjusted when either side has no date of birth or no nationality. The score
    is clamped to 0-100; a hit is a score at or above the threshold (default 85, from
-   settings in the Django layer).
+   settings in the Django layer). With these numbers an exact full-name match is always
+   raised (at worst 100 - 10 - 3 = 87), with the contradicting DOB and nationality in its
+   reasons; a partial name (86.7) drops out on a DOB mismatch; a name scoring 80 is raised
+   only with an exact DOB and a matching nationality (88).
 
 :class:`ScreeningIndex` makes this fast: an inverted index from canonical tokens to list
 names, a per-token expansion (same token, same phonetic key, rapidfuzz within the same
-first-letter class and length window) cached per distinct token, and a count filter: a name
-can only reach ``threshold - 8`` when enough of the customer's tokens pair with it, so
-candidates come from intersections of the per-token posting sets, never from a scan.
+first-letter class and length window) cached per distinct token, and a count filter: a
+list name can only reach ``threshold - 3`` (the most a nationality adds) when enough of the
+customer's tokens pair with it, or ``threshold - 8`` if it also lists the customer's birth
+year (an index by year), so candidates come from intersections of the per-token posting
+sets, never from a scan of the list. The tests check it against brute force.
 :func:`compare_names` scores two names directly with the same rules (and the same numbers).
 """
 
@@ -43,6 +48,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import gc
 import itertools
 import multiprocessing
 from collections import Counter
@@ -457,7 +463,7 @@ class _FuzzyBucket:
 class ScreeningIndex:
     """An in-memory index of list entries for fast, explainable screening.
 
-    Build it once per list version (about a second for 20,000 entries), then call
+    Build it once per list version (a few seconds for 20,000 entries), then call
     :meth:`screen` per customer or :meth:`screen_many` for a bulk re-screen. Immutable after
     construction apart from its per-token caches, so one instance can serve many threads;
     :meth:`screen_many` forks worker processes that share it copy-on-write.
@@ -922,8 +928,13 @@ class ScreeningIndex:
         _WORKER_INDEX = self
         context = multiprocessing.get_context("fork")
         jobs = ((chunk, threshold, include_clean) for chunk in chunks)
-        with context.Pool(processes) as pool:
-            yield from pool.imap(_worker_screen, jobs)
+        gc.freeze()  # keep the collector from touching (and so copying) the shared index
+        try:
+            with context.Pool(processes) as pool:
+                yield from pool.imap(_worker_screen, jobs)
+        finally:
+            gc.unfreeze()
+            _WORKER_INDEX = None
 
 
 def _chunks(items: Iterable[ScreeningSubject], size: int) -> Iterator[list[ScreeningSubject]]:

@@ -7,8 +7,9 @@ Three layers, each coarser than the last, and each idempotent:
    ``ß``, ``ł``, ``æ``), apostrophes and transliteration marks removed without splitting
    (``Rifa'i`` -> ``rifai``), every other non-alphanumeric character a separator.
 2. :func:`name_tokens` - the tokens compared: honorifics and titles (Mr, Dr, Haji, Mawlawi,
-   General...), particles (al, el, bin, ibn, de, van...) and company legal forms (Ltd,
-   LLC, S.A....) are dropped; ``Abdul``/``Abdel``/``Abdou``/``Abd al`` become the token
+   General...), Arabic articles (al, el, bin, ibn; hyphenated ud-, ur-...), company legal
+   forms (Ltd, LLC, S.A....) and, while two other words remain, particles (de, la, van...)
+   are dropped; ``Abdul``/``Abdel``/``Abdou``/``Abd al`` become the token
    ``abd`` and joined forms are split (``Abdul Rahman`` = ``Abd al-Rahman`` =
    ``Abdurrahman`` = ``RAHMAN, Abdul`` -> ``abd rahman``); each token gets its *canonical
    spelling* (:func:`canonical_token`):
@@ -20,11 +21,11 @@ Three layers, each coarser than the last, and each idempotent:
    Sheikh/Shaykh -> ``shaikh``...).
 3. :func:`phonetic_key` - a small sound key per canonical token, used to find spelling
    variants the canonical form does not unify: ``kh``/``gh``/``th``/``dh``/``bh`` lose the
-   ``h``, ``sh`` -> ``s``, ``ch``/``tch`` -> ``c``, ``zh``/``dj``/``dzh`` -> ``j``, ``q``
-   -> ``k``, ``x`` -> ``ks``, ``au``/``aw``/``ow`` -> ``u``, ``w`` -> ``v``; vowels fall into three classes (``a``;
-   ``e i y`` -> ``i``; ``o u`` -> ``u``) and runs of one class collapse; a final ``h``
-   after a vowel goes (Fatimah = Fatima). Lakshmi = Laxmi, Chaudhary = Chowdhary,
-   Daud = Dawood.
+   ``h``, ``sh`` -> ``s``, ``ch``/``tch`` -> ``c``, ``zh``/``dj``/``dzh`` -> ``j``,
+   ``q`` -> ``k``, ``x`` -> ``ks``, ``au``/``aw``/``ow`` -> ``u``, ``w`` -> ``v``; vowels
+   fall into three classes (``a``; ``e i y`` -> ``i``; ``o u`` -> ``u``) and runs of one
+   class collapse; a final ``h`` after a vowel goes (Fatimah = Fatima). Lakshmi = Laxmi,
+   Chaudhary = Chowdhary, Daud = Dawood.
 
 Non-Latin tokens (Arabic or Cyrillic script) are kept as folded text and only match exactly.
 """

@@ -467,10 +467,10 @@ def change_status(ticket: Ticket, *, actor: Any, to_status: str, note: str = "")
             _send_survey(ticket, actor=actor, now=now)
         else:
             context = {
-                "ticket": ticket,
+                **_message_context(ticket),
                 "old_status": Status(from_status).label,
                 "new_status": Status(to_status).label,
-                "note": note,
+                "update_text": note,
             }
             _queue_customer_message(ticket, actor=actor, event="ticket_update", context=context)
     return ticket
@@ -610,9 +610,18 @@ def _send_survey(ticket: Ticket, *, actor: Any, now: dt.datetime) -> None:
         ticket=ticket, token_hash=hash_token(token), sent_at=now, expires_at=now + SURVEY_VALID_FOR
     )
     url = public_url(reverse("tickets:survey", args=[token]))
-    _queue_customer_message(
-        ticket, actor=actor, event="ticket_survey", context={"ticket": ticket, "survey_url": url}
-    )
+    context = {**_message_context(ticket), "survey_url": url}
+    _queue_customer_message(ticket, actor=actor, event="ticket_survey", context=context)
+
+
+def _message_context(ticket: Ticket) -> dict[str, Any]:
+    """What the comms templates of ticket events use (plain values, plus the ticket)."""
+    return {
+        "ticket": ticket,
+        "ticket_number": ticket.number,
+        "ticket_subject": ticket.subject.name,
+        "ticket_status": ticket.get_status_display(),
+    }
 
 
 class SurveyUnavailable(Exception):
