@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 
 # Business settings.
+# Absolute base URL for links that leave the app (survey links in messages to customers).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CLIENT_ID_PREFIX = os.environ.get("CLIENT_ID_PREFIX", "CD")
 MIN_CUSTOMER_AGE = int(os.environ.get("MIN_CUSTOMER_AGE", "18"))
 DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "IN")

@@ -186,7 +186,7 @@ def _split_abd(tokens: list[str]) -> list[str]:
     split: list[str] = []
     for token in tokens:
         while True:
-            if token in _ABD_FORMS or canonical_token(token) in _ABD_FORMS:
+            if _is_one_of(token, _ABD_ANY):
                 split.append("abd")
                 break
             match = _ABD_SPLIT_RE.match(token)
@@ -198,11 +198,19 @@ def _split_abd(tokens: list[str]) -> list[str]:
     return split
 
 
-_NOISE = HONORIFICS | ARTICLES | LEGAL_FORMS
+def _with_canonical(words: frozenset[str]) -> frozenset[str]:
+    """The words and their canonical spellings ("llc" and "lc"), so that normalizing an
+    already normalized name drops exactly the same words."""
+    return words | {canonical_token(w) for w in words}
+
+
+_NOISE = _with_canonical(HONORIFICS | ARTICLES | LEGAL_FORMS)
+_PARTICLES_ANY = _with_canonical(PARTICLES)
+_ABD_ANY = _with_canonical(_ABD_FORMS)
 
 
 def _is_one_of(token: str, words: frozenset[str]) -> bool:
-    """Membership by written or canonical form (so normalizing twice changes nothing)."""
+    """Membership by written or canonical form."""
     return token in words or canonical_token(token) in words
 
 
@@ -210,7 +218,7 @@ def _drop_noise(tokens: list[str]) -> list[str]:
     """Drop honorifics, articles and legal forms (unless nothing would be left), then
     particles while at least two tokens remain."""
     kept = [t for t in tokens if not _is_one_of(t, _NOISE)] or tokens
-    without_particles = [t for t in kept if not _is_one_of(t, PARTICLES)]
+    without_particles = [t for t in kept if not _is_one_of(t, _PARTICLES_ANY)]
     return without_particles if len(without_particles) >= 2 else kept
 
 
