@@ -40,14 +40,21 @@ def lead_factory(db: None) -> Callable[..., Lead]:
 _device_ids = itertools.count(1)
 
 
+def recent() -> dt.datetime:
+    """A moment up to 10 minutes ago that is still today in the site's time zone."""
+    now = timezone.localtime()
+    since_midnight = now - now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return now - min(dt.timedelta(minutes=10), since_midnight / 2)
+
+
 def row(**overrides: Any) -> dict[str, Any]:
-    """One valid intake row: an outgoing, completed call 10 minutes ago."""
+    """One valid intake row: an outgoing, completed call a few minutes ago (today)."""
     data: dict[str, Any] = {
         "device_call_id": f"dev-{next(_device_ids)}",
         "direction": "outgoing",
         "from_number": "",
         "to_number": "9123456780",
-        "started_at": (timezone.now() - dt.timedelta(minutes=10)).isoformat(),
+        "started_at": recent().isoformat(),
         "duration_seconds": 95,
         "status": "completed",
         "notes": "",

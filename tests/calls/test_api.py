@@ -15,7 +15,7 @@ from clientdesk.calls import services
 from clientdesk.calls.filtersets import period_range
 from clientdesk.calls.models import CallLog
 
-from .conftest import row
+from .conftest import recent, row
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def ids(response: Any) -> set[int]:
 def calls(sales_user, sales_user2, manager) -> dict[str, CallLog]:
     now = timezone.now()
     return {
-        "mine": log(sales_user, to_number="9100000001", started_at=now - dt.timedelta(minutes=5)),
+        "mine": log(sales_user, to_number="9100000001", started_at=recent()),
         "mine_old": log(
             sales_user,
             direction="incoming",
@@ -46,7 +46,7 @@ def calls(sales_user, sales_user2, manager) -> dict[str, CallLog]:
             started_at=now - dt.timedelta(days=40),
         ),
         "colleague": log(sales_user2, to_number="9100000003", status="busy"),
-        "manager": log(manager, to_number="9100000001", started_at=now - dt.timedelta(minutes=1)),
+        "manager": log(manager, to_number="9100000001", started_at=recent()),
     }
 
 
