@@ -294,6 +294,10 @@ def main() -> None:
         f"| {million_wall_s / 60:.1f} min | {million_cpu_s / 60:.1f} min of CPU per core "
         f"| <= {TARGET_MILLION_S / 60:g} min |"
     )
+    print(
+        f"| 1,000,000 customers, 1 process, screen() in a loop (extrapolated) "
+        f"| {single['total_s'] * scale / 60:.1f} min | {single['cpu_mean'] * 1000 / 60:.1f} min | |"
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"| peak memory of the benchmark process (list, index, customers) | {peak_mb:.0f} MB | | |"

@@ -391,8 +391,6 @@ def check_against_record(
     The name uses the screening matcher (word order, transliteration and initials
     tolerated); a name score within 15 points under the threshold is a warning.
     """
-    from clientdesk.screening.matching import compare_names  # screening is optional here
-
     today = today or datetime.date.today()
     results = [
         CheckResult.passed("mrz_check_digits", f"{result.format} MRZ check digits are valid.")
@@ -404,43 +402,44 @@ def check_against_record(
         )
     ]
     if name:
-        score = compare_names(name, result.full_name).score
-        status = (
-            "passed"
-            if score >= name_threshold
-            else "warning"
-            if score >= name_threshold - 15
-            else "failed"
-        )
-        results.append(
-            getattr(CheckResult, status)(
-                "mrz_name",
-                f"Name in the MRZ ({result.full_name}) matches the record with score {score:.0f}.",
-                score=score,
-            )
-        )
+        results.append(_name_check(result, name, name_threshold))
     if birth_date is not None:
-        same = result.birth_date == birth_date
         results.append(
-            (CheckResult.passed if same else CheckResult.failed)(
+            _same(
                 "mrz_birth_date",
-                "Date of birth in the MRZ matches the record."
-                if same
-                else f"Date of birth in the MRZ ({result.birth_date}) differs from the record.",
+                result.birth_date == birth_date,
+                "Date of birth in the MRZ matches the record.",
+                f"Date of birth in the MRZ ({result.birth_date}) differs from the record.",
             )
         )
     if document_number:
-        same = _plain(result.document_number) == _plain(document_number)
         results.append(
-            (CheckResult.passed if same else CheckResult.failed)(
+            _same(
                 "mrz_document_number",
-                "Document number in the MRZ matches the record."
-                if same
-                else "Document number in the MRZ differs from the record.",
+                _plain(result.document_number) == _plain(document_number),
+                "Document number in the MRZ matches the record.",
+                "Document number in the MRZ differs from the record.",
             )
         )
     results.append(_expiry_check(result.expiry_date, today))
     return results
+
+
+def _same(code: str, same: bool, matches: str, differs: str) -> CheckResult:
+    return CheckResult.passed(code, matches) if same else CheckResult.failed(code, differs)
+
+
+def _name_check(result: MRZResult, name: str, threshold: float) -> CheckResult:
+    """Fuzzy name comparison with the screening matcher; within 15 points: a warning."""
+    from clientdesk.screening.matching import compare_names
+
+    score = compare_names(name, result.full_name).score
+    detail = f"Name in the MRZ ({result.full_name}) matches the record with score {score:.0f}."
+    if score >= threshold:
+        return CheckResult.passed("mrz_name", detail, score=score)
+    if score >= threshold - 15:
+        return CheckResult.warning("mrz_name", detail, score=score)
+    return CheckResult.failed("mrz_name", detail, score=score)
 
 
 def _expiry_check(expiry: datetime.date | None, today: datetime.date) -> CheckResult:

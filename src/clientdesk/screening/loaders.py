@@ -509,6 +509,43 @@ def _un_place(node: ET.Element, fields: Sequence[str]) -> str:
     return ", ".join(p for p in (_text(node, f) for f in fields) if p)
 
 
+def _un_documents(node: ET.Element, countries: _Countries) -> list[Document]:
+    """``INDIVIDUAL_DOCUMENT`` elements with a number (type, number, issuing country)."""
+    documents = []
+    for d in node.findall("INDIVIDUAL_DOCUMENT"):
+        number = _text(d, "NUMBER")
+        if not number:
+            continue
+        country = _text(d, "ISSUING_COUNTRY") or _text(d, "COUNTRY_OF_ISSUE")
+        doc_type = " ".join(
+            t for t in (_text(d, "TYPE_OF_DOCUMENT"), _text(d, "TYPE_OF_DOCUMENT2")) if t
+        )
+        note = "; ".join(t for t in (_text(d, "DATE_OF_ISSUE"), _text(d, "NOTE")) if t) or None
+        documents.append(Document(doc_type, number, countries.iso(country), country, note))
+    return documents
+
+
+def _un_addresses(node: ET.Element, prefix: str, countries: _Countries) -> list[Address]:
+    """Non-empty ``INDIVIDUAL_ADDRESS`` / ``ENTITY_ADDRESS`` elements."""
+    address_fields = ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY", "NOTE")
+    return [
+        Address(text, countries.iso(_text(a, "COUNTRY")), _text(a, "COUNTRY"))
+        for a in node.findall(f"{prefix}_ADDRESS")
+        if (text := _un_place(a, address_fields))
+    ]
+
+
+def _un_details(node: ET.Element) -> tuple[tuple[str, str], ...]:
+    """Titles, designations, list type and update dates as (label, value) pairs."""
+    labels = (
+        ("title", "TITLE"),
+        ("designation", "DESIGNATION"),
+        ("list_type", "LIST_TYPE"),
+        ("last_updated", "LAST_DAY_UPDATED"),
+    )
+    return tuple((label, value) for label, tag in labels for value in _values(node, tag))
+
+
 def _un_entry(
     node: ET.Element, kind: EntryKind, countries: _Countries
 ) -> tuple[ListEntry, list[str]]:
@@ -530,28 +567,8 @@ def _un_entry(
         (_un_place(p, ("CITY", "STATE_PROVINCE", "COUNTRY")), _text(p, "COUNTRY"))
         for p in node.findall("INDIVIDUAL_PLACE_OF_BIRTH")
     ]
-    documents = [
-        Document(
-            " ".join(t for t in (_text(d, "TYPE_OF_DOCUMENT"), _text(d, "TYPE_OF_DOCUMENT2")) if t),
-            _text(d, "NUMBER") or "",
-            countries.iso(country),
-            country,
-            "; ".join(t for t in (_text(d, "DATE_OF_ISSUE"), _text(d, "NOTE")) if t) or None,
-        )
-        for d in node.findall("INDIVIDUAL_DOCUMENT")
-        if _text(d, "NUMBER")
-        for country in (_text(d, "ISSUING_COUNTRY") or _text(d, "COUNTRY_OF_ISSUE"),)
-    ]
-    address_fields = ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY", "NOTE")
-    addresses = [
-        Address(text, countries.iso(_text(a, "COUNTRY")), _text(a, "COUNTRY"))
-        for a in node.findall(f"{prefix}_ADDRESS")
-        if (text := _un_place(a, address_fields))
-    ]
-    details = [("title", t) for t in _values(node, "TITLE")]
-    details += [("designation", t) for t in _values(node, "DESIGNATION")]
-    details += [("list_type", t) for t in _values(node, "LIST_TYPE")]
-    details += [("last_updated", t) for t in _values(node, "LAST_DAY_UPDATED")]
+    documents = _un_documents(node, countries)
+    addresses = _un_addresses(node, prefix, countries)
     entry = ListEntry(
         source=str(Source.UN),
         external_id=data_id,
@@ -577,7 +594,7 @@ def _un_entry(
         listed_on=_iso_date(_text(node, "LISTED_ON"), problems, where),
         version=_text(node, "VERSIONNUM"),
         gender=(_text(node, "GENDER") or "").lower() or None,
-        details=tuple(details),
+        details=_un_details(node),
     )
     return entry, problems
 
