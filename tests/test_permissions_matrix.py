@@ -253,3 +253,27 @@ def test_expectations_follow_the_role_table(users_by_role: dict[str, Any]) -> No
             assert has_access(user, module, level)
             if level < Access.WRITE:
                 assert not has_access(user, module, level + 1)
+
+
+def test_partial_role_form_never_wipes_access(client_for: Any, admin_user: Any) -> None:
+    """An empty or partial POST to the role matrix leaves what it does not carry alone.
+
+    It used to read every missing select as "None": one empty POST removed all access,
+    the Admin's own included.
+    """
+    from clientdesk.accounts.models import Role, RoleModuleAccess
+
+    def snapshot() -> set[tuple[str, str, int]]:
+        return set(RoleModuleAccess.objects.values_list("role__slug", "module", "level"))
+
+    before = snapshot()
+    client = client_for(admin_user)
+    assert client.post(reverse("accounts:roles"), {}).status_code == 302
+    assert snapshot() == before
+
+    sales = Role.objects.get(slug="sales")
+    form = {f"scope_{sales.pk}": "own", f"level_{sales.pk}_customers": str(int(Access.READ))}
+    assert client.post(reverse("accounts:roles"), form).status_code == 302
+    after = snapshot()
+    assert before - after == {("sales", "customers", int(Access.WRITE))}
+    assert after - before == {("sales", "customers", int(Access.READ))}
