@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from factories import UserFactory, make_customer, valid_customer_data
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clientdesk.accounts.models import Role
+from clientdesk.accounts.services import issue_api_token
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def api_client_for(db: None) -> Callable[..., APIClient]:
         client = APIClient()
         if user is not None:
             if token:
-                key = Token.objects.get_or_create(user=user)[0].key
+                key = issue_api_token(user, actor=None)
                 client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
             else:
                 client.force_authenticate(user=user)

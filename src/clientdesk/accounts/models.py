@@ -48,6 +48,23 @@ class RoleModuleAccess(models.Model):
         return f"{self.role}: {self.module}={self.get_level_display()}"
 
 
+class ApiToken(models.Model):
+    """A REST API credential. Only a SHA-256 of the key is stored; the key is shown once.
+
+    Invariant: ``key_hash`` = sha256(key); ``prefix`` (the first 8 characters) only helps a
+    person recognise which token is which.
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+
 class User(AbstractUser):
     role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT)
     phone = models.CharField(max_length=20, blank=True)

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, require
 
-from .models import Role, RoleModuleAccess
+from . import tokens
+from .models import ApiToken, Role, RoleModuleAccess
 
 
 def set_role_access(
@@ -52,17 +52,20 @@ def set_role_access(
 
 
 def issue_api_token(user: Any, *, actor: Any, rotate: bool = False) -> str:
-    """Create (or with ``rotate`` replace) the user's API token; audited, never logged."""
+    """Create a new API token for ``user`` and return its key (shown once, stored hashed).
+
+    With ``rotate`` the user's older tokens are revoked in the same transaction. Audited.
+    """
+    if actor is not None:  # the CLI (actor None) is trusted; in the app only Admins may
+        require(actor, Module.ADMINISTRATION, Access.WRITE)
+    key = tokens.new_key()
     with transaction.atomic():
-        if rotate:
-            Token.objects.filter(user=user).delete()
-        token, created = Token.objects.get_or_create(user=user)
-        if created:
-            audit.record(
-                actor=actor,
-                action="create",
-                target=audit.Target(
-                    "authtoken.token", str(user.pk), f"API token of {user.username}"
-                ),
-            )
-    return token.key
+        revoked = ApiToken.objects.filter(user=user).delete()[0] if rotate else 0
+        ApiToken.objects.create(user=user, key_hash=tokens.hash_key(key), prefix=key[:8])
+        audit.record(
+            actor=actor,
+            action="create",
+            target=audit.Target("accounts.apitoken", str(user.pk), f"API token of {user.username}"),
+            changes={"prefix": key[:8], "revoked": revoked},
+        )
+    return key

@@ -9,11 +9,11 @@ from clientdesk.accounts.services import issue_api_token
 
 
 class Command(BaseCommand):
-    help = "Print the REST API token of USERNAME (created on first use)."
+    help = "Create a REST API token for USERNAME and print it once (only its hash is stored)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username")
-        parser.add_argument("--rotate", action="store_true", help="Replace an existing token.")
+        parser.add_argument("--rotate", action="store_true", help="Revoke the user's older tokens.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
