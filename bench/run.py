@@ -146,7 +146,7 @@ def prepare_database(engine: str, customers: int, reseed: bool, env: dict[str, s
         "rows_per_s_loading": float(match.group(1).replace(",", "")) if match else None,
         "command": f"seed_demo --customers {customers} --seed {SEED}",
         "output": output.strip().splitlines(),
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     seed_file.write_text(json.dumps(seed, indent=2))
@@ -572,7 +572,7 @@ def run_engine(args: argparse.Namespace) -> int:
     cases, samples = build_cases(user, rng)
     results: dict[str, Any] = {
         "engine": engine,
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine_info(vendor),
         "data": data_sizes(vendor),
         "seed": seed,
@@ -621,7 +621,7 @@ def run_engine(args: argparse.Namespace) -> int:
         case.result["met"] = not case.result["errors"] and case.result["http"]["p95"] <= target
     results["load_average_after"] = os.getloadavg()
     results["cases"] = [{"name": c.name, "kind": c.kind, "url": c.url, **c.result} for c in cases]
-    out = RESULTS / f"{engine}-{dt.date.today().isoformat()}.json"
+    out = RESULTS / f"{engine}-{dt.datetime.now(dt.UTC).date().isoformat()}.json"  # UTC date
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(markdown(results))
     log(f"[{engine}] results written to {out.relative_to(REPO)}")

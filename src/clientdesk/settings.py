@@ -45,6 +45,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies whose X-Real-IP header is believed for the audit trail's client address.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
 
 # Field encryption: a comma-separated list of Fernet keys, newest first. Encryption uses the
 # first; decryption tries them all, so an old key can be rotated out with `rotate_field_keys`.

@@ -185,8 +185,9 @@ def test_direct_service_calls_are_stamped_cli(admin_user: Any) -> None:
 
 
 def test_web_request_stamps_ip_and_request_id(
-    client_for: Any, admin_user: Any, customer: Customer
+    client_for: Any, admin_user: Any, customer: Customer, settings: Any
 ) -> None:
+    settings.TRUSTED_PROXY_IPS = ["127.0.0.1"]  # the test client's REMOTE_ADDR
     client = client_for(admin_user)
     response = client.post(
         reverse("customers:status", args=[customer.pk]),
@@ -202,6 +203,18 @@ def test_web_request_stamps_ip_and_request_id(
         "req-0123456789",
     )
     assert event.actor == admin_user
+
+
+def test_real_ip_header_from_an_untrusted_peer_is_ignored(
+    client_for: Any, admin_user: Any, customer: Customer
+) -> None:
+    client = client_for(admin_user)
+    client.post(
+        reverse("customers:status", args=[customer.pk]),
+        {"status": "active", "reason": "Documents verified"},
+        headers={"X-Real-IP": "203.0.113.7"},
+    )
+    assert AuditEvent.objects.get(action="status_change").ip_address == "127.0.0.1"
 
 
 def test_web_request_without_header_gets_a_fresh_request_id(

@@ -161,7 +161,7 @@ def test_list_query_count_is_pinned_and_flat(
 # session, user, role access, count (django-tables2's default paginator, see core
 # ObjectListView), leads + owners, role (row rule), saved filters, owner choices in the
 # filter bar and in the bulk bar
-LIST_QUERIES = 9
+LIST_QUERIES = 8
 
 
 # --- saved filters -----------------------------------------------------------------------

@@ -194,5 +194,5 @@ def test_api_works_for_a_user_without_a_role(api_client_for, user_factory):
 
 def test_api_query_count(api_client_for, sales_user, inbox, django_assert_num_queries):
     client = api_client_for(get_user_model().objects.get(pk=sales_user.pk), token=True)
-    with django_assert_num_queries(2):  # token + user, one page
+    with django_assert_num_queries(3):  # token, its first-use stamp, one page
         client.get("/api/v1/notifications/")

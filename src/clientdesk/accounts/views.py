@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -41,7 +42,7 @@ class RoleMatrixView(ModuleView):
             },
         )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def _save(self, request: HttpRequest) -> None:
         with transaction.atomic():
             for role in Role.objects.prefetch_related("module_access"):
                 # A role whose column the form did not carry (every column has a scope
@@ -56,7 +57,7 @@ class RoleMatrixView(ModuleView):
                     if raw is None:
                         levels[module.value] = stored.get(module.value, Access.NONE)
                     else:
-                        levels[module.value] = int(raw) if raw.isdigit() else -1
+                        levels[module.value] = int(raw) if raw.isascii() and raw.isdigit() else -1
                 services.set_role_access(
                     role,
                     actor=request.user,
@@ -64,6 +65,15 @@ class RoleMatrixView(ModuleView):
                     can_view_sensitive=request.POST.get(f"sensitive_{role.pk}") == "on",
                     edit_scope=request.POST.get(f"scope_{role.pk}", role.edit_scope),
                 )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            self._save(request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            response = self.get(request)
+            response.status_code = 400
+            return response
         messages.success(request, "Role access saved.")
         return redirect("accounts:roles")
 

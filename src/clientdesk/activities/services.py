@@ -6,9 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clientdesk.core import audit
+from clientdesk.core.masking import scrub
+from clientdesk.core.permissions import Access, edits_only_own, has_access, require
 
 from .models import MANUAL_KINDS, Activity, Kind
 
@@ -36,7 +39,7 @@ def log_activity(
             subject_type=subject._meta.label_lower,
             subject_id=str(subject.pk),
             kind=kind,
-            body=body,
+            body=scrub(body),
             data=data or {},
             actor=actor if getattr(actor, "pk", None) else None,
             created_at=when,
@@ -48,14 +51,34 @@ def log_activity(
     return activity
 
 
-def timeline(subject: Any) -> Any:
-    """Activities about one record, newest first (a customer's includes its tickets')."""
+# Activity kinds that carry another module's data: shown only to users who may read it.
+KIND_MODULES = {Kind.TICKET: "tickets", Kind.MESSAGE: "messages", Kind.CALL: "calls"}
+
+
+def visible_activities(user: Any) -> Any:
+    """Activities this user may see: no ticket/message/call entries without that module,
+    and for a role limited to its own records, only the calls it logged itself."""
+    queryset = Activity.objects.all()
+    hidden = [kind for kind, module in KIND_MODULES.items() if not has_access(user, module)]
+    if hidden:
+        queryset = queryset.exclude(kind__in=hidden)
+    if Kind.CALL not in hidden and edits_only_own(user):
+        queryset = queryset.exclude(Q(kind=Kind.CALL) & ~Q(actor=user))
+    return queryset
+
+
+def timeline(subject: Any, user: Any = None) -> Any:
+    """Activities about one record that ``user`` may see (all, for system use), newest first.
+
+    A customer's timeline includes the activities of its tickets, calls and messages.
+    """
     from clientdesk.customers.models import Customer
 
+    queryset = visible_activities(user) if user is not None else Activity.objects.all()
     if isinstance(subject, Customer):
-        queryset = Activity.objects.filter(customer=subject)
+        queryset = queryset.filter(customer=subject)
     else:
-        queryset = Activity.objects.filter(
+        queryset = queryset.filter(
             subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
         )
     return queryset.select_related("actor")
@@ -65,6 +88,7 @@ def add_manual_activity(
     customer: Any, *, actor: Any, kind: str, body: str, subject: Any = None
 ) -> Activity:
     """ "+ Activity": a note, call, WhatsApp message or meeting typed by a user."""
+    require(actor, "activities", Access.WRITE)
     errors: dict[str, str] = {}
     if kind not in MANUAL_KINDS:
         errors["kind"] = "Choose note, call, WhatsApp message or meeting."

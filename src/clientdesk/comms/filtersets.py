@@ -39,7 +39,7 @@ class MessageFilterSet(filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             return queryset.filter(customer_id=int(value))
         return queryset.filter(customer__client_id=value.upper())
 

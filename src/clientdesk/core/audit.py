@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import context
+from .masking import scrub
 from .models import AuditChainHead, AuditEvent
 
 REDACTED = "[redacted]"
@@ -70,6 +71,17 @@ def diff(
     return changes
 
 
+def _scrubbed(value: Any) -> Any:
+    """Mask anything shaped like a PAN or Aadhaar inside free text (reasons, notes)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _label(actor: Any) -> str:
     return getattr(actor, "username", "") or "system"
 
@@ -107,7 +119,7 @@ def record(
             object_type=target.type if target else "",
             object_id=target.id if target else "",
             object_repr=target.repr if target else "",
-            changes=dict(changes or {}),
+            changes=_scrubbed(dict(changes or {})),
             source=ctx.source,
             ip_address=ctx.ip_address,
             request_id=ctx.request_id,

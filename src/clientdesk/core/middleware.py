@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from .context import ActionContext, action_context
@@ -12,8 +13,16 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a trusted proxy, SECURE_PROXY_SSL_HEADER's proxy also sets X-Real-IP.
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    """The client address for the audit trail.
+
+    X-Real-IP is believed only when the direct peer is a proxy listed in
+    ``TRUSTED_PROXY_IPS``; anyone else could write any address into the audit trail.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+    if forwarded and remote in settings.TRUSTED_PROXY_IPS:
+        return forwarded
+    return remote
 
 
 class RequestContextMiddleware:

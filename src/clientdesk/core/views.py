@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django_tables2 import LazyPaginator, RequestConfig
 
@@ -42,6 +43,21 @@ def apply_errors(form: Any, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The ``next`` parameter when it points inside this site, else ``fallback``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else fallback
+
+
+def parse_int(value: object) -> int | None:
+    """An integer from user input, or None (``"²".isdigit()`` is True, int() would fail)."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 19 else None
 
 
 class _Echo:
@@ -111,6 +127,8 @@ class ObjectListView(ModuleView):
     def export(self, queryset: QuerySet[Any], filterset: Any) -> HttpResponseBase:
         header, rows = self.export_rows(queryset)
         params = {k: v for k, v in self.request.GET.items() if k not in {"export", "page"}}
+        if params.get("q"):
+            params["q"] = audit.REDACTED  # a search may be an exact PAN, Aadhaar or ID number
         audit.record(
             actor=self.request.user,
             action="export",

@@ -138,7 +138,7 @@ def overview_context(request: HttpRequest, customer: Customer) -> dict[str, Any]
 
 def activities_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     kind = request.GET.get("kind", "")
-    activities = timeline(customer)
+    activities = timeline(customer, request.user)
     if kind in Kind.values:
         activities = activities.filter(kind=kind)
     page = Paginator(activities, 25).get_page(request.GET.get("page"))
@@ -268,7 +268,10 @@ class CustomerRevealView(ModuleView):
 
     def post(self, request: HttpRequest, pk: int, field: str) -> HttpResponse:
         customer = selectors.customer_for(request.user, pk)
-        value = services.reveal(customer, actor=request.user, field=field)
+        try:
+            value = services.reveal(customer, actor=request.user, field=field)
+        except ValidationError as exc:
+            return HttpResponse(" ".join(exc.messages), status=400)
         return render(request, "customers/_revealed.html", {"value": value, "field": field})
 
 

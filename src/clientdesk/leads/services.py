@@ -244,7 +244,9 @@ def _notify_owner(lead: Lead, actor: Any) -> None:
 
     url = reverse("leads:detail", args=[lead.pk])
     title = f"Lead assigned to you: {lead.full_name}"
-    transaction.on_commit(lambda: notify(owner, kind="assignment", title=title, url=url))
+    transaction.on_commit(
+        lambda: notify(owner, kind="assignment", title=title, url=url), robust=True
+    )
 
 
 # --- create and edit ---------------------------------------------------------------------

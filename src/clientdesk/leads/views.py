@@ -12,13 +12,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import add_manual_activity, timeline
 from clientdesk.core.masking import mask
 from clientdesk.core.permissions import Access, edits_only_own, has_access
-from clientdesk.core.views import ModuleView, ObjectListView
+from clientdesk.core.views import ModuleView, ObjectListView, safe_next
 
 from . import selectors, services
 from .filtersets import LeadFilterSet
@@ -82,11 +81,7 @@ def _can_assign(user: Any) -> bool:
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and allowed else default
+    return safe_next(request, default)
 
 
 def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
@@ -212,7 +207,7 @@ class LeadDetailView(ModuleView):
         lead = selectors.lead_for(request.user, pk)
         user = request.user
         kind = request.GET.get("kind", "")
-        activities = timeline(lead)
+        activities = timeline(lead, request.user)
         if kind in Kind.values:
             activities = activities.filter(kind=kind)
         can_add_activity = has_access(user, "activities", Access.WRITE)

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from clientdesk.core.views import parse_int
+
 from . import services
 from .filtersets import NotificationFilterSet
 from .models import Notification
@@ -35,7 +37,7 @@ class NotificationListView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         """Mark the posted ``id``s read, or all of them when none is posted."""
         raw = request.POST.getlist("id")
-        ids = [int(i) for i in raw if i.isdigit()]
+        ids = [n for n in (parse_int(i) for i in raw) if n is not None]
         if raw and not ids:
             return redirect("notifications:list")
         services.mark_read(request.user, ids or None)

@@ -38,7 +38,7 @@ def find_customer(user: Any, value: str) -> Any:
     if not value:
         return None
     visible = Customer.objects.visible_to(user)
-    if value.isdigit() and len(value) < 8:  # a plain id from ?customer=<id>
+    if value.isascii() and value.isdigit() and len(value) < 8:  # a plain id from ?customer=<id>
         return visible.filter(pk=int(value)).first()
     found = visible.filter(client_id__iexact=value).first()
     if found is None:

@@ -660,7 +660,7 @@ def submit_survey(token: str, *, rating: Any, comment: str = "") -> TicketSurvey
         if isinstance(rating, int | str) and not isinstance(rating, bool)
         else ""
     )
-    value = int(text) if text.isdigit() else 0
+    value = int(text) if text.isascii() and text.isdigit() else 0
     if not 1 <= value <= 5:
         errors["rating"] = "Choose a rating from 1 to 5."
     comment = (comment or "").strip()

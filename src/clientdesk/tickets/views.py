@@ -18,7 +18,7 @@ from django.views import View
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import add_manual_activity, timeline
 from clientdesk.core.permissions import Access, has_access
-from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
+from clientdesk.core.views import ModuleView, ObjectListView, apply_errors, safe_next
 
 from . import selectors, services, sla
 from .filtersets import TicketFilterSet
@@ -119,9 +119,7 @@ class TicketBulkCloseView(ModuleView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = BulkCloseForm(request.POST)
-        back = request.POST.get("next") or reverse("tickets:list")
-        if not back.startswith("/") or back.startswith("//"):
-            back = reverse("tickets:list")
+        back = safe_next(request, reverse("tickets:list"))
         if not form.is_valid():
             if "ticket" in form.errors:
                 messages.error(request, "Select the tickets to close.")
@@ -175,7 +173,7 @@ class TicketCreateView(ModuleView):
 
 def _timeline_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     kind = request.GET.get("kind", "")
-    activities = timeline(ticket)
+    activities = timeline(ticket, request.user)
     if kind in Kind.values:
         activities = activities.filter(kind=kind)
     can_log = has_access(request.user, "activities", Access.WRITE)
@@ -437,7 +435,11 @@ class TicketSettingsView(ModuleView):
         if not form.is_valid():
             raise ValidationError(list(form.errors.get("name") or ["Check the subject."]))
         pk = request.POST.get("pk", "")
-        subject = TicketSubject.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+        subject = (
+            TicketSubject.objects.filter(pk=int(pk)).first()
+            if pk.isascii() and pk.isdigit()
+            else None
+        )
         services.save_subject(
             actor=request.user,
             name=form.cleaned_data["name"],
