@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 from django.conf import settings
-from django_tasks import TaskResultStatus, task_backends
+from django_tasks import TaskResultStatus
 
 from clientdesk.core import audit
 from clientdesk.core.tasks import verify_audit_chain
