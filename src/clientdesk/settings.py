@@ -62,7 +62,7 @@ if PRODUCTION:
             ("FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS == [_dev_key("fernet")]),
             ("FIELD_HASH_KEY", FIELD_HASH_KEY == _dev_key("hmac") or len(FIELD_HASH_KEY) < 32),
             ("ALLOWED_HOSTS", not ALLOWED_HOSTS),
-            ("DATABASE_URL", "DATABASE_URL" not in os.environ),
+            ("DATABASE_URL", not os.environ.get("DATABASE_URL")),
         )
         if bad
     ]
@@ -136,7 +136,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'clientdesk.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'clientdesk.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
