@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customer management for regulated financial-services firms.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API's shape is not public information: staff sign in to read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI served from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

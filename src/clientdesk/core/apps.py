@@ -5,3 +5,12 @@ class CoreConfig(AppConfig):
     name = "clientdesk.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        import datetime as dt
+
+        from . import schedule, tasks
+
+        schedule.register(
+            "core.verify_audit_chain", tasks.verify_audit_chain, every=dt.timedelta(days=1)
+        )

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
@@ -90,7 +91,7 @@ class ObjectListView(ModuleView):
     template_name = "core/object_list.html"
     title = ""
     export_name = "export"
-    per_page = 50
+    per_page: int | None = None  # default: settings.LIST_PAGE_SIZE
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
@@ -109,7 +110,11 @@ class ObjectListView(ModuleView):
             return self.export(queryset, filterset)
         table = self.table_class(queryset)
         RequestConfig(
-            request, paginate={"per_page": self.per_page, "paginator_class": LazyPaginator}
+            request,
+            paginate={
+                "per_page": self.per_page or settings.LIST_PAGE_SIZE,
+                "paginator_class": LazyPaginator,
+            },
         ).configure(table)
         context = {
             "table": table,

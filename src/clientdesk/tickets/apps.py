@@ -16,6 +16,9 @@ class TicketsConfig(AppConfig):
         from . import tasks, views
 
         search.registry.register(ticket_search.TicketSearch())
+        from clientdesk.comms.services import CONTACT_RULES
+
+        CONTACT_RULES.append(_assigned_to_open_ticket)
         schedule.register(
             "tickets.sla_breaches", tasks.check_sla_breaches, every=dt.timedelta(minutes=5)
         )
@@ -30,3 +33,10 @@ class TicketsConfig(AppConfig):
                 context=views.customer_tab_context,
             )
         )
+
+
+def _assigned_to_open_ticket(user: object, customer: object) -> bool:
+    """A Support user may message a customer whose open ticket is assigned to them."""
+    from .models import Ticket
+
+    return Ticket.objects.open().filter(customer=customer, assignees=user).exists()
