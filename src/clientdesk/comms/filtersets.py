@@ -17,9 +17,12 @@ SORTABLE = (("created_at", "created"), ("status", "status"), ("channel", "channe
 
 class MessageFilterSet(filters.FilterSet):
     channel = filters.MultipleChoiceFilter(
-        choices=Channel.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+        distinct=False,
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
     status = filters.MultipleChoiceFilter(
+        distinct=False,
         choices=MessageStatus.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )

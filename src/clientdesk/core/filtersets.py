@@ -11,7 +11,7 @@ from .models import AuditAction, AuditEvent
 class AuditEventFilterSet(filters.FilterSet):
     actor = filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
     action = filters.MultipleChoiceFilter(
-        choices=AuditAction.choices, widget=forms.CheckboxSelectMultiple
+        choices=AuditAction.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     object_type = filters.CharFilter(label="Record type", help_text="e.g. customers.customer")
     object_id = filters.CharFilter(label="Record id")

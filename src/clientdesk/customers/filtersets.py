@@ -32,7 +32,9 @@ class CustomerFilterSet(filters.FilterSet):
         help_text="Name, mobile, client ID, email; exact PAN/Aadhaar/ID number",
     )
     status = filters.MultipleChoiceFilter(
-        choices=Status.choices, widget=forms.CheckboxSelectMultiple
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # a plain IN on one column never duplicates rows
     )
     created_after = DayBoundFilter(field_name="created_at", bound="from", label="Registered from")
     created_before = DayBoundFilter(field_name="created_at", bound="to", label="Registered to")

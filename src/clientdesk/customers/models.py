@@ -190,6 +190,9 @@ class Customer(models.Model):
             models.Index(fields=["status", "search_name", "id"], name="cust_status_name_idx"),
             models.Index(fields=["status", "created_at", "id"], name="cust_status_created_idx"),
             models.Index(fields=["last_activity_at", "id"], name="cust_last_activity_idx"),
+            models.Index(
+                fields=["status", "last_activity_at", "id"], name="cust_status_activity_idx"
+            ),
             models.Index(fields=["created_at", "id"], name="cust_created_idx"),
             models.Index(fields=["city", "search_name"], name="cust_city_idx"),
             models.Index(fields=["state", "search_name"], name="cust_state_idx"),

@@ -29,7 +29,9 @@ SORTABLE = (
 class LeadFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search", label="Search", help_text="Name, mobile or email")
     status = filters.MultipleChoiceFilter(
-        choices=LeadStatus.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+        distinct=False,
+        choices=LeadStatus.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
     source = filters.ChoiceFilter(
         choices=LeadSource.choices, label="Lead source", empty_label="Any source"

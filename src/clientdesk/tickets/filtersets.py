@@ -74,9 +74,11 @@ class TicketFilterSet(filters.FilterSet):
     q = filters.CharFilter(
         method="search", label="Search", help_text="Number, subject, description or customer"
     )
-    status = filters.MultipleChoiceFilter(choices=Status.choices, widget=_chips())
+    status = filters.MultipleChoiceFilter(choices=Status.choices, widget=_chips(), distinct=False)
     open = filters.BooleanFilter(method="only_open", label="Open only")
-    priority = filters.MultipleChoiceFilter(choices=Priority.choices, widget=_chips())
+    priority = filters.MultipleChoiceFilter(
+        choices=Priority.choices, widget=_chips(), distinct=False
+    )
     source = filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     subject = filters.ModelChoiceFilter(
         queryset=TicketSubject.objects.all(), empty_label="Any subject"
