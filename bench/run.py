@@ -268,17 +268,13 @@ class Case:
     name: str
     kind: str  # search | list | profile (which target applies)
     url: str
-    querysets: Callable[[], list[Any]]  # what the page asks the database, built in-process
+    tables: tuple[str, ...] = ("customers_customer",)  # the statements that answer the page
     list_page: tuple[str, int] | None = None  # (filter query string, page) of a list case
     result: dict[str, Any] = field(default_factory=dict)
 
 
 def build_cases(user: Any, rng: random.Random) -> tuple[list[Case], dict[str, Any]]:
-    from django.http import QueryDict
-
-    from clientdesk.customers.filtersets import CustomerFilterSet
     from clientdesk.customers.models import Customer
-    from clientdesk.customers.search import search_q
 
     low, high = (Customer.objects.order_by("pk").values_list("pk", flat=True)[0],
                  Customer.objects.order_by("-pk").values_list("pk", flat=True)[0])  # fmt: skip
@@ -304,59 +300,30 @@ def build_cases(user: Any, rng: random.Random) -> tuple[list[Case], dict[str, An
         "profile_client_id": profile.client_id,
     }
 
-    def search(term: str) -> Callable[[], list[Any]]:
-        # core.search.SearchRegistry -> customers.search.CustomerSearch.search (limit 8)
-        fields = ("id", "client_id", "first_name", "last_name", "search_name", "mobile",
-                  "alt_mobile", "email", "status", "city")  # fmt: skip
-        return lambda: [
-            Customer.objects.visible_to(user).filter(search_q(term)).only(*fields)
-            .order_by()[: 8 * 3]
-        ]  # fmt: skip
-
-    def listing(params: str, page: int, per_page: int = 50) -> Callable[[], list[Any]]:
-        # core.views.ObjectListView: FilterSet.qs, then LazyPaginator fetches one extra row
-        def build() -> list[Any]:
-            base = Customer.objects.visible_to(user).for_list()
-            qs = CustomerFilterSet(QueryDict(params), queryset=base).qs
-            bottom = (page - 1) * per_page
-            return [qs[bottom : bottom + per_page + 1]]
-
-        return build
-
-    def profile_queries() -> list[Any]:
-        # customers.selectors.customer_for (get() adds LIMIT 21) and status_history
-        customer = (Customer.objects.visible_to(user)
-                    .select_related("assigned_to", "created_by", "last_reviewed_by")
-                    .filter(pk=profile.pk))  # fmt: skip
-        return [customer[:21], profile.status_changes.select_related("actor")[:20]]
-
     q = urllib.parse.quote
     list_params = "status=active&sort=-last_activity"
     cases = [
-        Case("search: name prefix “pri”", "search", f"/search/?q={q('pri')}", search("pri")),
-        Case("search: name substring “kuma”", "search", f"/search/?q={q('kuma')}",
-             search("kuma")),
+        Case("search: name prefix “pri”", "search", f"/search/?q={q('pri')}"),
+        Case("search: name substring “kuma”", "search", f"/search/?q={q('kuma')}"),
         Case(f"search: mobile suffix “{samples['mobile_suffix_6']}”", "search",
-             f"/search/?q={samples['mobile_suffix_6']}", search(samples["mobile_suffix_6"])),
+             f"/search/?q={samples['mobile_suffix_6']}"),
         Case(f"search: mobile suffix “{samples['mobile_suffix_4']}”", "search",
-             f"/search/?q={samples['mobile_suffix_4']}", search(samples["mobile_suffix_4"])),
-        Case(f"search: client ID “{by_id.client_id}”", "search",
-             f"/search/?q={by_id.client_id}", search(by_id.client_id)),
+             f"/search/?q={samples['mobile_suffix_4']}"),
+        Case(f"search: client ID “{by_id.client_id}”", "search", f"/search/?q={by_id.client_id}"),
         Case("list: active, by last activity, page 1", "list",
-             f"/customers/?{list_params}&page=1", listing(list_params, 1), (list_params, 1)),
+             f"/customers/?{list_params}&page=1", list_page=(list_params, 1)),
         Case("list: active, by last activity, page 1,000", "list",
-             f"/customers/?{list_params}&page=1000", listing(list_params, 1000),
-             (list_params, 1000)),
-        Case("profile (overview tab)", "profile", f"/customers/{profile.pk}/", profile_queries),
+             f"/customers/?{list_params}&page=1000", list_page=(list_params, 1000)),
+        Case("profile (overview tab)", "profile", f"/customers/{profile.pk}/",
+             tables=("customers_customer", "customers_statuschange")),
     ]  # fmt: skip
     return cases, samples
 
 
-def time_sql(querysets: list[Any], runs: int, vendor: str) -> dict[str, Any]:
-    """Execute the page's SQL alone (same statement and parameters) ``runs`` times."""
+def time_sql(statements: list[tuple[str, Any]], runs: int, vendor: str) -> dict[str, Any]:
+    """Execute the page's SQL alone (same statements, same parameters) ``runs`` times."""
     from django.db import connection
 
-    statements = [qs.query.sql_with_params() for qs in querysets]
     samples = []
     with connection.cursor() as cursor:
         for _ in range(3):  # warm
@@ -460,28 +427,50 @@ def _readable(sql: str, params: Any) -> str:
         return f"{sql} -- params: {params!r}"
 
 
-def queries_per_request(url: str, user: Any) -> dict[str, Any]:
-    """The page rendered in-process once: how many queries it runs and their total time."""
+def render_in_process(case: Case, user: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
+    """Render the page once in-process and record every statement it sends.
+
+    Returns the statements that answer it (those reading ``case.tables``: the querysets the
+    view builds, as (sql, params) pairs, i.e. what ``qs.query.sql_with_params()`` gives) and
+    a summary: how many queries the page runs and their total time. Taking them from the
+    view itself keeps the bare SQL in step with the app (paginator, search providers ...).
+    """
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    client.get(url)  # warm
-    with CaptureQueriesContext(connection) as captured:
+    client.get(case.url)  # warm
+    executed: list[tuple[str, Any, float]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
-        response = client.get(url)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if not many:
+                executed.append((sql, params, (time.perf_counter() - started) * 1000))
+
+    with connection.execute_wrapper(record):
+        started = time.perf_counter()
+        response = client.get(case.url)
         elapsed = (time.perf_counter() - started) * 1000
-    slowest = max(captured.captured_queries, key=lambda q: float(q["time"]), default=None)
-    return {
+
+    def main_table(sql: str) -> str | None:
+        found = re.search(r' FROM "([^"]+)"', sql) if sql.startswith("SELECT") else None
+        return found.group(1) if found else None
+
+    statements = [(sql, params) for sql, params, _ in executed if main_table(sql) in case.tables]
+    slowest = max(executed, key=lambda e: e[2], default=None)
+    info = {
         "status": response.status_code,
-        "queries": len(captured.captured_queries),
-        "slowest_query_ms": round(float(slowest["time"]) * 1000, 2) if slowest else None,
-        "slowest_query": slowest["sql"][:300] if slowest else None,
-        "query_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 2),
+        "queries": len(executed),
+        "query_ms": round(sum(e[2] for e in executed), 2),
+        "slowest_query_ms": round(slowest[2], 2) if slowest else None,
+        "slowest_query": slowest[0][:300] if slowest else None,
         "in_process_ms": round(elapsed, 2),
     }
+    return statements, info
 
 
 def machine_info(vendor: str) -> dict[str, Any]:
@@ -538,6 +527,17 @@ def data_sizes(vendor: str) -> dict[str, Any]:
     return sizes
 
 
+def git_state() -> dict[str, Any]:
+    """The code measured: commit plus files changed since (others work in this tree)."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return result.stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no").splitlines()
+    return {"commit": git("rev-parse", "--short", "HEAD"), "changed": changed}
+
+
 def wait_for_quiet(load: float, timeout: int) -> float:
     started = time.monotonic()
     if load <= 0:
@@ -585,6 +585,7 @@ def run_engine(args: argparse.Namespace) -> int:
             "sql_runs_per_case": args.sql_runs,
         },
         "load_average_before": os.getloadavg(),
+        "git": git_state(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     results["waited_for_quiet_s"] = wait_for_quiet(args.quiet, args.quiet_timeout)
@@ -612,9 +613,9 @@ def run_engine(args: argparse.Namespace) -> int:
             log(f"[{engine}] {case.name}: p50 {case.result['http']['p50']} ms, "
                 f"p95 {case.result['http']['p95']} ms")  # fmt: skip
     for case in cases:  # the bare SQL, with the server stopped
-        case.result["sql"] = time_sql(case.querysets(), args.sql_runs, vendor)
-        case.result["in_process"] = queries_per_request(case.url, user)
-        if case.list_page and not args.no_what_if:
+        statements, case.result["in_process"] = render_in_process(case, user)
+        case.result["sql"] = time_sql(statements, args.sql_runs, vendor)
+        if case.list_page and args.what_if:
             case.result["what_if"] = what_if_list(user, *case.list_page, args.sql_runs, vendor)
         target = TARGET_MS[case.kind]
         case.result["target_p95_ms"] = target
@@ -668,6 +669,8 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    # Stopped with SIGTERM: unwind normally, so the server is stopped too (``finally``).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=("sqlite", "postgres", "all"), default="all")
     parser.add_argument("--customers", type=int, help="default: sqlite 100,000; postgres 1,000,000")
@@ -680,8 +683,10 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
-        "--no-what-if", action="store_true", help="skip timing the proposed list-page fixes"
-    )
+        "--what-if", action="store_true",
+        help="also time the list page's SQL without DISTINCT, with an index on (status, "
+        "last_activity_at, id) and ids-first (index built in a rolled-back transaction)",
+    )  # fmt: skip
     parser.add_argument("--reseed", action="store_true", help="always start a new database")
     parser.add_argument(
         "--prepare-only", action="store_true", help="create and seed the database, measure nothing"

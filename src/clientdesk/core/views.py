@@ -17,9 +17,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django_tables2 import LazyPaginator, RequestConfig
+from django_tables2 import RequestConfig
 
 from . import audit
+from .pagination import DeferredJoinPaginator
 from .permissions import Access, require
 from .search import registry
 
@@ -113,7 +114,7 @@ class ObjectListView(ModuleView):
             request,
             paginate={
                 "per_page": self.per_page or settings.LIST_PAGE_SIZE,
-                "paginator_class": LazyPaginator,
+                "paginator_class": DeferredJoinPaginator,
             },
         ).configure(table)
         context = {

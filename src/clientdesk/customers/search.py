@@ -48,7 +48,11 @@ def search_q(term: str) -> Q:
     digits = _digits(term)
     if _IDENTIFIER_RE.match(upper):
         hashes = [keyed_hash(kind, upper) for kind in HASHED_FIELDS]
-        query |= Q(pan_hash__in=hashes) | Q(aadhaar_hash__in=hashes) | Q(id_number_hash__in=hashes)
+        # The "not empty" terms repeat the partial unique indexes' condition so that SQLite
+        # may use those indexes inside the OR (otherwise it scans the table).
+        query |= Q(pan_hash__in=hashes) & ~Q(pan_hash="")
+        query |= Q(aadhaar_hash__in=hashes) & ~Q(aadhaar_hash="")
+        query |= Q(id_number_hash__in=hashes)
     if len(term) >= 3:
         query |= _substring_q(lowered, digits if digits.isdigit() else "")
     return query
