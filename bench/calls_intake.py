@@ -71,10 +71,21 @@ def fresh_database(engine: str) -> None:
         subprocess.run(["psql", *PG_SERVER, "-q", "-c", sql], check=True)
 
 
-def run_engine(engine: str, calls: int, batch: int) -> dict[str, Any]:
+def run_engine(engine: str, calls: int, batch: int, clients: int) -> dict[str, Any]:
     fresh_database(engine)
     child = subprocess.run(
-        [str(PYTHON), __file__, "--child", engine, "--calls", str(calls), "--batch", str(batch)],
+        [
+            str(PYTHON),
+            __file__,
+            "--child",
+            engine,
+            "--calls",
+            str(calls),
+            "--batch",
+            str(batch),
+            "--clients",
+            str(clients),
+        ],
         env=engine_env(engine),
         cwd=REPO,
         check=True,
@@ -87,15 +98,16 @@ def run_engine(engine: str, calls: int, batch: int) -> dict[str, Any]:
 def report(results: list[dict[str, Any]]) -> None:
     print()
     print(
-        "| engine | calls | batch | calls/s (wall) | calls per CPU-second (app + db) "
-        "| p95 batch ms | resend calls/s | load avg |"
+        "| engine | calls | batch | 1 client: calls/s | calls per CPU-second (app + db) "
+        "| p95 batch ms | resend calls/s | N clients: calls/s | load avg |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['engine']} | {r['calls']:,} | {r['batch']} | {r['calls_per_s']:,.0f} "
             f"| {r['calls_per_cpu_s']:,.0f} | {r['p95_batch_ms']:,.0f} "
-            f"| {r['resend_calls_per_s']:,.0f} | {r['load_average']:.1f} |"
+            f"| {r['resend_calls_per_s']:,.0f} | {r['clients']}: {r['parallel_calls_per_s']:,.0f} "
+            f"| {r['load_average']:.1f} |"
         )
     print(
         f"\nTarget: >= {TARGET:,} calls/s. Wall-clock figures depend on what else the machine "
@@ -164,7 +176,9 @@ def _load_people() -> tuple[list[str], list[str]]:
     return customer_numbers, [lead.mobile for lead in leads]
 
 
-def _rows(n: int, customer_numbers: list[str], lead_numbers: list[str]) -> list[dict[str, Any]]:
+def _rows(
+    n: int, customer_numbers: list[str], lead_numbers: list[str], prefix: str = "call"
+) -> list[dict[str, Any]]:
     import datetime as dt
 
     from django.utils import timezone
@@ -186,7 +200,7 @@ def _rows(n: int, customer_numbers: list[str], lead_numbers: list[str]) -> list[
         rows.append(
             {
                 "device_id": f"phone-{i % 25}",
-                "device_call_id": f"call-{i}",
+                "device_call_id": f"{prefix}-{i}",
                 "direction": "Outgoing" if outgoing else "Incoming",
                 "from_number": "" if outgoing else number,
                 "to_number": number if outgoing else "",
@@ -237,13 +251,47 @@ def _post_all(
     return elapsed, timings, totals
 
 
-def child(engine: str, calls: int, batch: int) -> None:
+def _client_process(token: str, batches: list[list[dict[str, Any]]], ready: Any) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    ready.wait()
+    _post_all(client, batches)
+
+
+def _parallel(clients: int, token: str, rows: list[dict[str, Any]], batch: int) -> float:
+    """Calls per second with ``clients`` processes posting at once (phones syncing together)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    batches = [rows[i : i + batch] for i in range(0, len(rows), batch)]
+    connections.close_all()  # each forked client opens its own connection
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(clients + 1)
+    processes = [
+        context.Process(target=_client_process, args=(token, batches[i::clients], ready))
+        for i in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    ready.wait()
+    started = time.perf_counter()
+    for process in processes:
+        process.join()
+    if any(p.exitcode for p in processes):
+        raise SystemExit("a client process failed")
+    return len(rows) / (time.perf_counter() - started)
+
+
+def child(engine: str, calls: int, batch: int, clients: int) -> None:
     _setup()
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from clientdesk.accounts.models import Role
+    from clientdesk.accounts.services import issue_api_token
     from clientdesk.activities.models import Activity
     from clientdesk.calls.models import CallLog
 
@@ -252,7 +300,8 @@ def child(engine: str, calls: int, batch: int) -> None:
         "bench-manager", role=Role.objects.get(slug="manager")
     )
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    token = issue_api_token(user, actor=None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     rows = _rows(calls, customer_numbers, lead_numbers)
     batches = [rows[i : i + batch] for i in range(0, len(rows), batch)]
     warmup = [
@@ -286,7 +335,11 @@ def child(engine: str, calls: int, batch: int) -> None:
         "activities": Activity.objects.filter(kind="call").count(),
         "resend_created": resend["created"],
         "resend_existing": resend["existing"],
+        "clients": clients,
     }
+    # Then as many new calls again, from several clients at once (phones syncing together).
+    par_rows = _rows(calls, customer_numbers, lead_numbers, "par")
+    result["parallel_calls_per_s"] = _parallel(clients, token, par_rows, batch)
     print(json.dumps(result))
 
 
@@ -295,16 +348,17 @@ def main() -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=2, help="parallel clients, 2nd run")
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.calls, args.batch)
+        child(args.child, args.calls, args.batch, args.clients)
         return
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
     results = []
     for engine in engines:
         print(f"{engine}: {args.calls:,} calls in batches of {args.batch} ...", file=sys.stderr)
-        results.append(run_engine(engine, args.calls, args.batch))
+        results.append(run_engine(engine, args.calls, args.batch, args.clients))
     report(results)
 
 

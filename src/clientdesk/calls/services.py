@@ -326,6 +326,24 @@ def _link_leads(wanted: set[str], links: dict[str, tuple[int | None, int | None]
 # ----------------------------------------------------------------------------- cold calls
 
 
+def _lock_numbers(numbers: set[str]) -> None:
+    """Serialize concurrent batches that call the same numbers, until commit.
+
+    Two phones syncing a first call to the same number at once must not both mark it cold.
+    PostgreSQL: one transaction-level advisory lock per number, taken in a fixed order (no
+    deadlocks). SQLite needs none: its IMMEDIATE transactions already run one writer at a time.
+    """
+    if connection.vendor != "postgresql" or not numbers:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(h)) FROM "
+            "(SELECT DISTINCT hashtextextended(n, 7) AS h FROM unnest(%s::text[]) AS n "
+            "ORDER BY h) AS numbers",
+            [sorted(numbers)],
+        )
+
+
 def _mark_cold_calls(calls: list[CallLog]) -> None:
     """Flag the earliest outgoing call to each number; unflag stored calls it now precedes."""
     outgoing = sorted(
@@ -334,6 +352,7 @@ def _mark_cold_calls(calls: list[CallLog]) -> None:
     if not outgoing:
         return
     numbers = {c.party_number for c in outgoing}
+    _lock_numbers(numbers)
     first_stored = dict(
         CallLog.objects.filter(direction=Direction.OUTGOING, party_number__in=numbers)
         .values("party_number")
@@ -379,10 +398,14 @@ def _build(row: CallInput, *, actor: Any, source: str, link: tuple[Any, Any]) ->
     )
 
 
+_DIRECTION_LABELS = dict(Direction.choices)
+_STATUS_LABELS = dict(CallStatus.choices)
+
+
 def activity_body(call: CallLog) -> str:
     parts = [
-        f"{call.get_direction_display()} call",
-        call.get_status_display(),
+        f"{_DIRECTION_LABELS[call.direction]} call",
+        _STATUS_LABELS[call.status],
         call.duration_display,
     ]
     if call.is_cold_call:
