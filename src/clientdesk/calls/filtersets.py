@@ -88,7 +88,9 @@ class CallFilterSet(filters.FilterSet):
     started_before = DayBoundFilter(field_name="started_at", bound="to", label="To")
     direction = filters.ChoiceFilter(choices=Direction.choices, empty_label="Any direction")
     status = filters.MultipleChoiceFilter(
-        choices=CallStatus.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+        distinct=False,
+        choices=CallStatus.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
     staff = filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(is_active=True),

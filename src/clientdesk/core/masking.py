@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from stdnum import verhoeff
+
 
 def mask_pan(value: str | None) -> str:
     """ABCDE1234F -> ABXXX1234X: the first two letters and the digits stay."""
@@ -51,13 +53,20 @@ def mask(field: str, value: Any) -> str:
 
 
 _PAN_RE = re.compile(r"\b([A-Z]{2})[A-Z]{3}(\d{4})[A-Z]\b")
-_AADHAAR_RE = re.compile(r"\b\d{4}[ -]?\d{4}[ -]?(\d{4})\b")
+# 12 digits starting 2-9, not part of a longer number or a +country phone number; only a
+# Verhoeff-valid match is treated as an Aadhaar number (see ``_mask_aadhaar``).
+_AADHAAR_RE = re.compile(r"(?<![+\d])([2-9]\d{3})[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
 
 
 def scrub(text: str) -> str:
     """Mask anything shaped like a PAN or an Aadhaar number inside free text."""
     text = _PAN_RE.sub(lambda m: f"{m[1]}XXX{m[2]}X", text)
-    return _AADHAAR_RE.sub(lambda m: f"XXXX XXXX {m[1]}", text)
+    return _AADHAAR_RE.sub(_mask_aadhaar, text)
+
+
+def _mask_aadhaar(match: re.Match[str]) -> str:
+    digits = "".join(match.groups())
+    return f"XXXX XXXX {match[3]}" if verhoeff.is_valid(digits) else match[0]
 
 
 class MaskingLogFilter(logging.Filter):

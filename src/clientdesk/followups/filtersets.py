@@ -32,10 +32,14 @@ class TaskFilterSet(filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search titles"}),
     )
     status = filters.MultipleChoiceFilter(
-        choices=TaskStatus.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+        distinct=False,
+        choices=TaskStatus.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
     priority = filters.MultipleChoiceFilter(
-        choices=Priority.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+        distinct=False,
+        choices=Priority.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
     )
     assignee = filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(is_active=True),
