@@ -468,6 +468,8 @@ def mobile_checker(region: str) -> Callable[[str], bool]:
     region's own ``phonenumbers`` metadata patterns, checked in the library's order (a
     number matching an earlier type, such as a pager, is not a mobile)."""
     meta = PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        raise ValueError(f"No phone metadata for region {region}")
 
     def pattern(desc: Any) -> re.Pattern[str] | None:
         return (

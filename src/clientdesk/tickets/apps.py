@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django.apps import AppConfig
 
@@ -35,7 +36,7 @@ class TicketsConfig(AppConfig):
         )
 
 
-def _assigned_to_open_ticket(user: object, customer: object) -> bool:
+def _assigned_to_open_ticket(user: Any, customer: Any) -> bool:
     """A Support user may message a customer whose open ticket is assigned to them."""
     from .models import Ticket
 

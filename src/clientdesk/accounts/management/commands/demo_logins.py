@@ -29,7 +29,7 @@ class Command(BaseCommand):
         rows = [("Role", "Username", "Password")]
         rows += [
             (
-                users[d.username].role.name if users[d.username].role else d.role,
+                getattr(users[d.username].role, "name", d.role),
                 d.username,
                 password,
             )
