@@ -33,6 +33,7 @@ SECRET_NAMES = (
 def clean_env(**values: str) -> dict[str, str]:
     """The current environment without any ClientDesk or Django setting, plus ``values``."""
     drop = {*SECRET_NAMES, "DEBUG", "CSRF_TRUSTED_ORIGINS", "CLIENTDESK_ENV", "SECURE_SSL_REDIRECT"}
+    drop.add("DJANGO_ALLOW_ASYNC_UNSAFE")  # set by the browser tests' conftest for Playwright
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["DJANGO_SETTINGS_MODULE"] = "clientdesk.settings"
     env.update(values)

@@ -323,8 +323,12 @@ def test_roles_page_for_an_admin(
     login(page, make_user("admin"))
     page.get_by_role("link", name="Users & roles").click()
     expect(page.locator("h1")).to_have_text("Roles and module access")
-    expect(page.locator("form.role-card")).to_have_count(5)
-    expect(page.get_by_role("button", name="Save Sales User")).to_be_visible()
+    expect(page.locator("table.role-matrix thead th")).to_have_count(6)  # module + 5 roles
+    expect(page.get_by_label("Sales User: Customers")).to_have_value("2")
+    page.get_by_label("Support User: Leads").select_option(label="None")
+    page.get_by_role("button", name="Save access").click()
+    expect(page.get_by_text("Role access saved.")).to_be_visible()
+    expect(page.get_by_label("Support User: Leads")).to_have_value("0")
     screenshot(page, "roles")
 
 

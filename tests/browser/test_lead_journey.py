@@ -11,18 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser import conftest as _browser
 from playwright.sync_api import Page, expect
 
-# The browser fixtures of tests/browser, made available to this module.
-_audit_rows_removable_on_sqlite = _browser._audit_rows_removable_on_sqlite
-browser = _browser.browser
-new_page = _browser.new_page
-page = _browser.page
-roles = _browser.roles
-make_user = _browser.make_user
-login = _browser.login
-screenshot = _browser.screenshot
+from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
