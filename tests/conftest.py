@@ -20,7 +20,16 @@ from clientdesk.accounts.services import issue_api_token
 
 @pytest.fixture
 def roles(db: None) -> dict[str, Role]:
-    """The default roles installed by the migration, by slug."""
+    """The default roles installed by the migration, by slug.
+
+    A transactional test (threads, live server) flushes the tables afterwards, migration
+    rows included, so they are installed again when missing.
+    """
+    from clientdesk.accounts.models import RoleModuleAccess
+    from clientdesk.accounts.roles import install_default_roles
+
+    if not Role.objects.exists():
+        install_default_roles(Role, RoleModuleAccess)
     found = {role.slug: role for role in Role.objects.all()}
     assert {"sales", "support", "manager", "compliance", "admin"} <= set(found)
     return found

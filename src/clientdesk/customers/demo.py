@@ -5,9 +5,11 @@
   ``Faker.seed_instance(seed)``, so batch size and worker count do not change the data.
 - Mobile, email, PAN and Aadhaar are unique by construction: each is a bijection of the
   client-ID number (which comes from the gap-free ``client_id`` counter and so is never
-  reused), scrambled so neighbouring customers do not get neighbouring values. The writer
-  still checks each batch against the database, because customers registered by hand can
-  hold any value; a clashing row is drawn again with ``attempt`` > 0 (random unique values).
+  reused), scrambled so neighbouring customers do not get neighbouring values. Two cases
+  fall back to random values: a mobile number landing in an unallocated sub-range (about 1
+  in 7,000), and a row whose values a customer entered by hand already holds (the writer
+  finds those when the database refuses the batch, and draws the row again with
+  ``attempt`` > 0). The unique constraints catch any clash, and the writer retries.
 - Every value passes the validators the services use (``clientdesk.core.validators``), so a
   demo customer can be edited in the UI without tripping over its own data. Phone numbers
   are valid for their region per ``phonenumbers``; email addresses use the reserved
@@ -916,7 +918,8 @@ class DemoGenerator:
         return created, opened, activated, last, status
 
     def _dob(self, rng: random.Random, on: dt.date) -> dt.date:
-        """18 to 85 years old on the day of registration, most between 25 and 55."""
+        """18 to 82 years old on the day of registration (at most 85 today, with three years
+        of history), most between 25 and 55."""
         age_days = int(rng.triangular(18, 82, 36) * 365.2425)
         return on - dt.timedelta(days=max(age_days, 18 * 365 + 6))
 

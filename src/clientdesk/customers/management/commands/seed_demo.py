@@ -7,8 +7,9 @@ How it stays fast:
   "created" activities written with COPY on PostgreSQL or ``bulk_create`` elsewhere;
 - on PostgreSQL a large load (``--customers`` above 100,000) drops the four pg_trgm GIN
   indexes first and builds them again afterwards, which is much faster than maintaining them
-  row by row. Their definitions come from ``pg_indexes`` and are restored in a ``finally``;
-  migration ``customers/0002`` recreates them (IF NOT EXISTS) should a load ever be killed.
+  row by row. Their definitions come from ``pg_indexes`` and are restored in a ``finally``
+  (SIGTERM included); should a load be killed outright, the next ``seed_demo`` run creates
+  any missing one from migration ``customers/0002``'s statements (IF NOT EXISTS).
 
 Bulk-created customers skip the services, so the run writes one audit record for the whole
 load (and one per demo user it creates).
@@ -18,16 +19,20 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import importlib
 import itertools
 import multiprocessing
 import os
 import resource
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import TextField, Value
@@ -68,7 +73,10 @@ class Command(BaseCommand):
         if total < 0 or batch < 1 or options["workers"] < 0:
             raise CommandError("--customers must be >= 0, --batch >= 1, --workers >= 0.")
         started, cpu_started = time.perf_counter(), time.process_time()
-        users, created = demo.ensure_demo_users(demo.demo_password())
+        try:
+            users, created = demo.ensure_demo_users(demo.demo_password())
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         if created:
             self.stdout.write(f"Created demo users: {', '.join(created)}")
         if total == 0:
@@ -92,10 +100,17 @@ class Command(BaseCommand):
         )  # fmt: skip
         loader = Loader(generator, writer, batch=batch, workers=workers, progress=bar.update)
         load_started = time.perf_counter()
+        self._ensure_trigram_indexes()
+        previous = signal.getsignal(signal.SIGTERM)
+        if threading.current_thread() is threading.main_thread():
+            # Stopped with SIGTERM: unwind, so the indexes come back and the audit is written.
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         try:
             with self._without_trigram_indexes(total):
                 loader.load(total)
         finally:
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, previous)
             bar.close()
             if loader.inserted:
                 with transaction.atomic():
@@ -122,6 +137,16 @@ class Command(BaseCommand):
             f"{loader.inserted / load_seconds:,.0f} rows/s while loading "
             f"({connection.vendor}, {workers} worker processes, batches of {batch:,})."
         )
+
+    def _ensure_trigram_indexes(self) -> None:
+        """Create a trigram index an earlier, killed load left dropped (no-op otherwise)."""
+        if connection.vendor != "postgresql":
+            return
+        migration = importlib.import_module("clientdesk.customers.migrations.0002_search_indexes")
+        with connection.cursor() as cursor:
+            for statement in migration.POSTGRES:
+                if statement.startswith("CREATE INDEX IF NOT EXISTS"):
+                    cursor.execute(statement)
 
     @contextlib.contextmanager
     def _without_trigram_indexes(self, total: int) -> Iterator[None]:
