@@ -5,13 +5,14 @@ For each engine: a dedicated database (PostgreSQL ``clientdesk_bench`` on
 postgres@127.0.0.1, or SQLite ``var/bench.sqlite3``), migrated and seeded with
 ``seed_demo`` unless it already holds exactly N customers; a real HTTP server (gunicorn, two
 workers, DEBUG off) on 127.0.0.1; a logged-in demo "manager"; then p50/p95 over R sequential
-requests per page (after a warm-up), beside the bare SQL that answers each page, built
-in-process from the same querysets and timed alone (PostgreSQL: plus EXPLAIN ANALYZE).
+requests per page (after a warm-up), beside the bare SQL that answers each page: the
+statements the view itself sends for the page's table, recorded in-process as (sql, params)
+and executed alone (PostgreSQL: plus EXPLAIN ANALYZE), so the app's own share is visible.
 
     .venv/bin/python bench/run.py                     # SQLite 100,000, then PostgreSQL 1,000,000
     .venv/bin/python bench/run.py --engine sqlite --customers 20000 --requests 50
 
-Results: bench/results/<engine>-<date>.json and a markdown table on stdout. Everything runs
+Results: bench/results/<engine>-<UTC date>.json and a markdown table on stdout. Everything runs
 on the loopback interface; the server is always stopped at the end.
 """
 
@@ -89,6 +90,12 @@ def psql(*args: str, database: str = "postgres") -> str:
 def existing_customers(engine: str) -> int | None:
     """How many customers the bench database holds (None: no usable database)."""
     if engine == "postgres":
+        try:
+            psql("-c", "SELECT 1")
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", "") or exc
+            message = f"PostgreSQL on 127.0.0.1:5432 (user postgres) unreachable: {detail}"
+            raise SystemExit(message) from exc
         exists = psql("-c", f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'")
         if not exists:
             return None

@@ -14,7 +14,7 @@ from clientdesk.core.permissions import Access, Module
 
 class Role(models.Model):
     class EditScope(models.TextChoices):
-        OWN = "own", "Only records assigned to the user"
+        OWN = "own", "Own records only"
         ALL = "all", "All records"
 
     slug = models.SlugField(max_length=32, unique=True)
