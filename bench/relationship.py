@@ -700,35 +700,41 @@ def summary(samples_ms: list[float]) -> dict[str, float]:
     }  # fmt: skip
 
 
-def render_in_process(url: str, user: Any) -> dict[str, Any]:
-    """The page rendered once in-process (warm): its queries, their time, the whole time."""
+def render_in_process(url: str, user: Any) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """The page rendered once in-process (warm): its queries, their time, the whole time; and
+    every statement it sent, as (sql, params)."""
     from django.db import connection
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     client.get(url)
-    executed: list[tuple[float, str]] = []
+    executed: list[tuple[float, str, Any]] = []
 
     def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            executed.append(((time.perf_counter() - started) * 1000, sql))
+            executed.append(((time.perf_counter() - started) * 1000, sql, params))
 
     with connection.execute_wrapper(record):
         started = time.perf_counter()
         response = client.get(url)
         elapsed = (time.perf_counter() - started) * 1000
-    slowest = max(executed, default=(0.0, ""))
-    return {
-        "status": response.status_code, "queries": len(executed),
-        "query_ms": round(sum(ms for ms, _ in executed), 2),
+    sql_ms = sum(e[0] for e in executed)
+    slowest = max(executed, key=lambda e: e[0], default=(0.0, "", None))
+    info = {
+        "status": response.status_code, "queries": len(executed), "query_ms": round(sql_ms, 2),
         "slowest_query_ms": round(slowest[0], 2), "slowest_query": slowest[1][:300],
-        "in_process_ms": round(elapsed, 2),
-        "outside_sql_ms": round(elapsed - sum(ms for ms, _ in executed), 2),
+        "in_process_ms": round(elapsed, 2), "outside_sql_ms": round(elapsed - sql_ms, 2),
     }  # fmt: skip
+    return info, [(sql, params) for _, sql, params in executed]
+
+
+def main_table(sql: str) -> str:
+    found = re.search(r' FROM "([^"]+)"', sql) if sql.lstrip().startswith("SELECT") else None
+    return found.group(1) if found else ""
 
 
 # --- the pages -------------------------------------------------------------------------------
@@ -739,7 +745,7 @@ class Case:
     name: str
     group: str  # timeline | tickets
     url: str
-    evaluate: Callable[[], Any]  # the view's querysets, built and run in-process
+    answers: Callable[[str], bool]  # which of the page's statements answer it
     main_sql: Callable[[], tuple[str, Any]]  # the statement that answers it (sql_with_params)
     matching: int | None = None  # rows the page pages through
     result: dict[str, Any] = field(default_factory=dict)
@@ -772,7 +778,6 @@ def pick_customers(rng: random.Random) -> dict[str, tuple[int, int]]:
 
 
 def build_cases(user: Any, rng: random.Random, support: list[int]) -> tuple[list[Case], dict]:
-    from django.core.paginator import Paginator
     from django.http import QueryDict
     from django.utils import timezone
 
@@ -792,14 +797,12 @@ def build_cases(user: Any, rng: random.Random, support: list[int]) -> tuple[list
             qs = timeline(customer)  # customers.views.activities_context
             return qs.filter(kind=kind) if kind else qs
 
-        def evaluate() -> None:
-            list(Paginator(queryset(), TIMELINE_PER_PAGE).get_page(page).object_list)
-
         def main_sql() -> tuple[str, Any]:
             bottom = (page - 1) * TIMELINE_PER_PAGE
             return queryset()[bottom : bottom + TIMELINE_PER_PAGE].query.sql_with_params()
 
-        return Case(label, "timeline", f"/customers/{customer.pk}/activities/{query}", evaluate,
+        url = f"/customers/{customer.pk}/activities/{query}"
+        return Case(label, "timeline", url, lambda sql: main_table(sql) == "activities_activity",
                     main_sql, queryset().count())  # fmt: skip
 
     def ticket_case(label: str, params: str, page: int) -> Case:
@@ -812,13 +815,19 @@ def build_cases(user: Any, rng: random.Random, support: list[int]) -> tuple[list
                 raise SystemExit(f"ticket filters {params!r}: {filterset.errors}")
             return filterset.qs
 
-        def page_qs() -> Any:  # django_tables2.LazyPaginator: one row more than a page
+        def page_qs() -> Any:  # for reference: the FilterSet's page, one row more (lazy pager)
             bottom = (page - 1) * LIST_PER_PAGE
             return queryset()[bottom : bottom + LIST_PER_PAGE + 1]
 
+        def answers(sql: str) -> bool:  # the page (keys, rows) and its assignees (prefetch)
+            table = main_table(sql)
+            return table == "tickets_ticket" or (
+                table == "accounts_user" and '"tickets_ticketassignment"' in sql
+            )
+
         url = f"/tickets/?{params}&page={page}" if params else f"/tickets/?page={page}"
-        return Case(label, "tickets", url, lambda: list(page_qs()),
-                    lambda: page_qs().query.sql_with_params(), queryset().count())  # fmt: skip
+        return Case(label, "tickets", url, answers, lambda: page_qs().query.sql_with_params(),
+                    queryset().count())  # fmt: skip
 
     today = timezone.localdate()
     since = today - dt.timedelta(days=365)
@@ -857,38 +866,46 @@ def build_cases(user: Any, rng: random.Random, support: list[int]) -> tuple[list
     return cases, samples
 
 
-def bare_sql(case: Case, runs: int) -> dict[str, Any]:
-    """The page's statements (captured from the in-process querysets, parameters inlined by
-    the driver) executed alone ``runs`` times, and each once under EXPLAIN ANALYZE."""
+def bare_sql(case: Case, user: Any, runs: int) -> dict[str, Any]:
+    """The statements that answer the page, taken from the view itself rendered in-process
+    (so paginator or view changes are followed), executed alone ``runs`` times with their
+    parameters, and each once under EXPLAIN (ANALYZE, BUFFERS)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    case.evaluate()  # warm
-    with CaptureQueriesContext(connection) as captured:
-        case.evaluate()
-    statements = [q["sql"] for q in captured.captured_queries]
+    info, executed = render_in_process(case.url, user)
+    statements = [(sql, params) for sql, params in executed if case.answers(sql)]
     samples = []
     with connection.cursor() as cursor:
         for _ in range(3):
-            for sql in statements:
-                cursor.execute(sql)
+            for sql, params in statements:
+                cursor.execute(sql, params)
                 cursor.fetchall()
         for _ in range(runs):
             started = time.perf_counter()
-            for sql in statements:
-                cursor.execute(sql)
+            for sql, params in statements:
+                cursor.execute(sql, params)
                 cursor.fetchall()
             samples.append((time.perf_counter() - started) * 1000)
         explained: list[dict[str, Any]] = []
-        for sql in statements:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        for sql, params in statements:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             execution = plan.rsplit("Execution Time: ", 1)[-1].split(" ms", 1)[0]
-            explained.append({"sql": sql, "execution_ms": float(execution), "plan": plan})
-    main, params = case.main_sql()
-    return {**summary(samples), "statements": explained,
-            "explain_total_ms": round(sum(e["execution_ms"] for e in explained), 2),
-            "main_sql": main, "main_params": [str(p) for p in params]}  # fmt: skip
+            explained.append({"sql": readable(sql, params), "execution_ms": float(execution),
+                              "plan": plan})  # fmt: skip
+    main, main_params = case.main_sql()
+    return {
+        **(summary(samples) if samples else {}), "statements": explained,
+        "explain_total_ms": round(sum(e["execution_ms"] for e in explained), 2),
+        "filterset_sql": readable(main, main_params), "in_process": info,
+    }  # fmt: skip
+
+
+def readable(sql: str, params: Any) -> str:
+    try:
+        return sql % tuple(repr(p) for p in params or ())
+    except (TypeError, ValueError):
+        return f"{sql} -- params: {params!r}"
 
 
 def measure_pages(cases: list[Case], port: int, args: argparse.Namespace) -> None:
@@ -1057,7 +1074,8 @@ def markdown(results: dict[str, Any]) -> str:
         explain = " + ".join(f"{s['execution_ms']:.2f}" for s in sql["statements"])
         lines.append(
             f"| {case['name']} | {case['matching']:,} | {http_['p50']:.1f} ms | "
-            f"{http_['p95']:.1f} ms{errors} | {sql['p50']:.2f} / {sql['p95']:.2f} ms | "
+            f"{http_['p95']:.1f} ms{errors} | "
+            f"{sql.get('p50', 0):.2f} / {sql.get('p95', 0):.2f} ms | "
             f"{explain} ms | {inproc['in_process_ms']:.0f} ms ({inproc['query_ms']:.0f} ms, "
             f"{inproc['queries']}) | {'yes' if case['met'] else '**no**'} |"
         )
@@ -1186,8 +1204,8 @@ def main() -> int:
             results["intake"] = measure_intake(people, args.port, token, args)
     results["load_average_after"] = os.getloadavg()
     for case in cases:  # the bare SQL, with the server stopped
-        case.result["sql"] = bare_sql(case, args.sql_runs)
-        case.result["in_process"] = render_in_process(case.url, manager)
+        case.result["sql"] = bare_sql(case, manager, args.sql_runs)
+        case.result["in_process"] = case.result["sql"].pop("in_process")
         case.result["met"] = (not case.result["errors"]
                               and case.result["http"]["p95"] <= TARGET_PAGE_P95_MS)  # fmt: skip
     results["data"] = data_sizes()

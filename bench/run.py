@@ -370,6 +370,7 @@ def what_if_list(user: Any, params: str, page: int, runs: int, vendor: str) -> d
     data: without DISTINCT; plus an index on (status, last_activity_at, id); plus fetching the
     page's ids first (index-only) and then their rows. The index lives only inside a
     transaction that is rolled back, so the bench database keeps the app's schema."""
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection, transaction
     from django.http import QueryDict
 
@@ -385,7 +386,10 @@ def what_if_list(user: Any, params: str, page: int, runs: int, vendor: str) -> d
     ids_qs = plain.values_list("pk", flat=True)[bottom : bottom + 51]
 
     def execute(qs: Any) -> list[Any]:
-        sql, sql_params = qs.query.sql_with_params()
+        try:
+            sql, sql_params = qs.query.sql_with_params()
+        except EmptyResultSet:  # pk__in=[]: an empty page
+            return []
         with connection.cursor() as cursor:
             cursor.execute(sql, sql_params)
             return cursor.fetchall()
@@ -658,7 +662,7 @@ def markdown(results: dict[str, Any]) -> str:
     if what_ifs:
         lines += [
             "",
-            "List page SQL after the proposed fixes (bare SQL, p50 / p95):",
+            "List page SQL variants (--what-if; bare SQL, p50 / p95):",
             "",
             "| Page | As is | No DISTINCT | + index (status, last_activity_at, id) | + ids first |",
             "|---|---:|---:|---:|---:|",

@@ -109,7 +109,7 @@ class ObjectListView(ModuleView):
         queryset = self.get_queryset().none() if invalid else filterset.qs
         if request.GET.get("export") == "csv":
             return self.export(queryset, filterset)
-        table = self.table_class(queryset)
+        table = self.table_class(self.table_queryset(queryset))
         RequestConfig(
             request,
             paginate={
@@ -126,6 +126,10 @@ class ObjectListView(ModuleView):
         }
         template = "core/_list_results.html" if request.htmx else self.template_name  # type: ignore[attr-defined]
         return render(request, template, context)
+
+    def table_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """What the page's table reads (the export reads ``queryset`` itself)."""
+        return queryset
 
     def extra_context(self) -> dict[str, Any]:
         return {}
