@@ -156,7 +156,9 @@ def _check_identification(cleaned: dict[str, Any], errors: dict[str, list[str]])
             errors.setdefault("id_type", []).append("Choose a valid ID type.")
             return
         try:
-            cleaned["id_number"] = validators.normalize_id_number(id_type, id_number)
+            cleaned["id_number"] = validators.normalize_id_number(
+                id_type, id_number, country=cleaned.get("country") or "IN"
+            )
         except ValidationError as exc:
             errors.setdefault("id_number", []).extend(exc.messages)
 
