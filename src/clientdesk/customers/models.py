@@ -35,6 +35,10 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# Badge colour of each status (pages, search results).
+STATUS_TONES = {"pending": "amber", "active": "green", "suspended": "orange",
+                "blocked": "red", "closed": "grey"}  # fmt: skip
+
 # from -> allowed targets. Closed is final. Blocked -> Active needs a privileged role
 # (see services.change_status).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -206,6 +210,10 @@ class Customer(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def status_tone(self) -> str:
+        return STATUS_TONES.get(self.status, "grey")
 
     @property
     def is_final(self) -> bool:

@@ -19,15 +19,8 @@ from django.urls import reverse
 from clientdesk.core.crypto import keyed_hash
 from clientdesk.core.search import SearchHit
 
-from .models import HASHED_FIELDS, Customer
+from .models import HASHED_FIELDS, STATUS_TONES, Customer
 
-STATUS_TONES = {
-    "pending": "amber",
-    "active": "green",
-    "suspended": "orange",
-    "blocked": "red",
-    "closed": "grey",
-}
 _IDENTIFIER_RE = re.compile(r"^[A-Z0-9]{8,20}$")
 _HIGH = "\U0010ffff"
 
