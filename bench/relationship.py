@@ -20,22 +20,26 @@ postgres@127.0.0.1):
    timeline tab (a typical and a heavy customer, page 1, a later page, a type filter) and
    the ticket list (no filter; status + priority; status + priority + assignee + created
    range), sorted by created date, page 1 and a later page. Beside each, with the server
-   stopped, the bare SQL that answers it: the page's querysets built in-process exactly as
-   the view builds them (same FilterSet, same paginator), their SQL executed alone R times
-   and once under EXPLAIN (ANALYZE, BUFFERS).
+   stopped, the bare SQL that answers it: the page rendered once in-process (test client),
+   the statements it sends that read the page's tables (so the view's FilterSet and
+   paginator are followed as they change), executed alone R times with their parameters
+   and once under EXPLAIN (ANALYZE, BUFFERS); and the in-process render time beside its SQL
+   time. The FilterSet's own SQL (``qs.query.sql_with_params()``) is kept in the JSON.
 3. Call intake. ``POST /api/v1/calls/intake/`` through the same server with the manager's
    API token, batches of 500, C calls (default 20,000; 80% to customers' mobiles, written as
    phones send them, 20% to unknown numbers; unique device call ids): calls per second end to
-   end with one client, the same batches again (the idempotent path), and new calls from
-   two clients at once (one per worker).
+   end with one client, the same batches again (the idempotent path), and new calls (to
+   other customers) from two clients at once, one per worker.
 
     .venv/bin/python bench/relationship.py
     .venv/bin/python bench/relationship.py --database clientdesk_bench3_small \\
         --customers 20000 --activities 100000 --tickets 10000 --calls 2000 --requests 30
 
-Results: bench/results/relationship-<date>.json and a markdown table on stdout. Each run
-stores its intake calls (40,000 by default) and their activities in the bench database.
-The servers it starts are always stopped.
+Results: bench/results/relationship-<UTC date>.json (with another --database, its name is
+added) and a markdown table on stdout. Each run stores its intake calls (40,000 by default)
+and their activities in the bench database. It waits while another benchmark
+(bench/run.py, seed_demo ...) runs on the machine, and with ``--quiet LOAD`` for the load
+average to fall. The servers it starts are always stopped.
 """
 
 from __future__ import annotations
@@ -1036,7 +1040,7 @@ def measure_intake(
 ) -> dict[str, Any]:
     from clientdesk.calls.models import CallLog
 
-    run_id = f"bench-rel-{dt.datetime.now():%Y%m%d%H%M%S}"
+    run_id = f"bench-rel-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
     rows = intake_rows(people, args.calls, run_id)
     warmup = [dict(r, device_id=f"{run_id}-warmup") for r in rows[:20]]
     for _ in range(4):  # both workers: imports, caches, connections
@@ -1045,10 +1049,12 @@ def measure_intake(
     log(f"intake: {passes['new']['calls_per_s']:,} calls/s (new calls, one client)")
     passes["resend"] = intake_pass(port, token, rows, args.batch, 1)
     log(f"intake: {passes['resend']['calls_per_s']:,} calls/s (the same calls again)")
-    second = [dict(r, device_id=r["device_id"] + "-b") for r in rows]
+    second = intake_rows(people, args.calls, run_id + "-b")  # other customers: as cold
     passes["new_two_clients"] = intake_pass(port, token, second, args.batch, 2)
     log(f"intake: {passes['new_two_clients']['calls_per_s']:,} calls/s (new, two clients)")
-    stored = CallLog.objects.filter(device_id__startswith=run_id)
+    stored = CallLog.objects.filter(device_id__startswith=run_id).exclude(
+        device_id__endswith="-warmup"
+    )
     linked = stored.filter(customer__isnull=False).count()
     return {"run_id": run_id, "passes": passes, "stored": stored.count(),
             "linked_to_customers": linked}  # fmt: skip
@@ -1174,7 +1180,7 @@ def main() -> int:
     cases, samples = build_cases(manager, random.Random(args.sample_seed), support)
     waited += wait_for_other_benchmarks(args.quiet_timeout, args.ignore_others)
     results: dict[str, Any] = {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "database": args.database,
         "machine": machine_info(),
         "prepared": prepared,
@@ -1211,7 +1217,8 @@ def main() -> int:
     results["data"] = data_sizes()
     results["cases"] = [{"name": c.name, "group": c.group, "url": c.url, "matching": c.matching,
                          **c.result} for c in cases]  # fmt: skip
-    out = RESULTS / f"relationship-{dt.date.today().isoformat()}.json"
+    name = "relationship" if args.database == DEFAULT_DATABASE else f"relationship-{args.database}"
+    out = RESULTS / f"{name}-{dt.datetime.now(dt.UTC).date().isoformat()}.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     print(markdown(results))
     log(f"results written to {out.relative_to(REPO)}")

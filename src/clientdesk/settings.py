@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "clientdesk.calls",
     "clientdesk.followups",
     "clientdesk.comms",
+    "clientdesk.kyc",
+    "clientdesk.screening",
+    "clientdesk.transactions",
 ]
 
 MIDDLEWARE = [
@@ -315,29 +318,21 @@ COMMS_CHANNELS: dict[str, dict[str, Any]] = {
 # Seconds to wait after attempt 1, 2, 3 ... fails; a message is failed after MAX_ATTEMPTS.
 COMMS_RETRY_DELAYS = [int(s) for s in env_list("COMMS_RETRY_DELAYS", "60,300,1500")]
 COMMS_MAX_ATTEMPTS = int(os.environ.get("COMMS_MAX_ATTEMPTS", "4"))
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[attr-defined]
-    {"MessageStatusEnum": "clientdesk.comms.models.MessageStatus"}
-)
-# Tickets: API enum names (status, priority and source also exist in other modules).
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[attr-defined]
-    {
-        "TicketStatusEnum": "clientdesk.tickets.models.Status",
-        "TicketPriorityEnum": "clientdesk.tickets.models.Priority",
-        "TicketSourceEnum": "clientdesk.tickets.models.Source",
-        "TicketSLAStatusEnum": "clientdesk.tickets.models.SLAStatus",
-    }
-)
-# Customers, leads, calls and tasks: their status/priority enums get their own names too,
-# so `check --deploy` (which builds the schema) reports no naming collision.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(  # type: ignore[attr-defined]
-    {
-        "CustomerStatusEnum": "clientdesk.customers.models.Status",
-        "LeadStatusEnum": "clientdesk.leads.models.LeadStatus",
-        "CallStatusEnum": "clientdesk.calls.models.CallStatus",
-        "TaskStatusEnum": "clientdesk.followups.models.TaskStatus",
-        "TaskPriorityEnum": "clientdesk.followups.models.Priority",
-    }
-)
+# API enum names: status, priority, source ... exist in several modules, so each gets its own
+# name and `check --deploy` (which builds the schema) reports no naming collision.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "MessageStatusEnum": "clientdesk.comms.models.MessageStatus",
+    "TicketStatusEnum": "clientdesk.tickets.models.Status",
+    "TicketPriorityEnum": "clientdesk.tickets.models.Priority",
+    "TicketSourceEnum": "clientdesk.tickets.models.Source",
+    "TicketSLAStatusEnum": "clientdesk.tickets.models.SLAStatus",
+    "CustomerStatusEnum": "clientdesk.customers.models.Status",
+    "KycStatusEnum": "clientdesk.customers.models.KycStatus",
+    "LeadStatusEnum": "clientdesk.leads.models.LeadStatus",
+    "CallStatusEnum": "clientdesk.calls.models.CallStatus",
+    "TaskStatusEnum": "clientdesk.followups.models.TaskStatus",
+    "TaskPriorityEnum": "clientdesk.followups.models.Priority",
+}
 
 # Security. Production values; development keeps plain HTTP on localhost working.
 SESSION_COOKIE_HTTPONLY = True

@@ -20,6 +20,10 @@ class Module(models.TextChoices):
     CALLS = "calls", "Call logs"
     TASKS = "tasks", "Tasks"
     MESSAGES = "messages", "Messages"
+    DOCUMENTS = "documents", "KYC documents"
+    COMPLIANCE = "compliance", "KYC review, screening & risk"
+    TRANSACTIONS = "transactions", "Transactions"
+    MONITORING = "monitoring", "Monitoring rules & alerts"
     AUDIT = "audit", "Audit trail"
     ADMINISTRATION = "administration", "Users & roles"
 

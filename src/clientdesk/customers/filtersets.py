@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from clientdesk.core.filters import DayBoundFilter
 
-from .models import Customer, Status
+from .models import Customer, KycStatus, RiskLevel, Status
 from .search import filter_customers
 
 SORTABLE = (
@@ -22,6 +22,7 @@ SORTABLE = (
     ("city", "city"),
     ("created_at", "created"),
     ("last_activity_at", "last_activity"),
+    ("transaction_volume", "volume"),
 )
 
 
@@ -43,6 +44,24 @@ class CustomerFilterSet(filters.FilterSet):
     )
     active_before = DayBoundFilter(
         field_name="last_activity_at", bound="to", label="Last activity to"
+    )
+    kyc_status = filters.MultipleChoiceFilter(
+        choices=KycStatus.choices,
+        label="KYC status",
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+    )
+    risk_level = filters.MultipleChoiceFilter(
+        choices=RiskLevel.choices,
+        label="Risk level",
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+    )
+    volume_min = filters.NumberFilter(
+        field_name="transaction_volume", lookup_expr="gte", label="Volume from"
+    )
+    volume_max = filters.NumberFilter(
+        field_name="transaction_volume", lookup_expr="lte", label="Volume to"
     )
     city = filters.CharFilter(field_name="city", lookup_expr="iexact")
     state = filters.CharFilter(field_name="state", lookup_expr="iexact", label="State / region")

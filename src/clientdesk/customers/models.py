@@ -93,6 +93,31 @@ class SourceOfFunds(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class KycStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    DOCUMENTS_PENDING = "documents_pending", "Documents pending"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RESUBMISSION = "resubmission", "Re-submission requested"
+
+
+KYC_TONES = {
+    KycStatus.NOT_STARTED: "grey",
+    KycStatus.DOCUMENTS_PENDING: "amber",
+    KycStatus.IN_REVIEW: "blue",
+    KycStatus.APPROVED: "green",
+    KycStatus.REJECTED: "red",
+    KycStatus.RESUBMISSION: "amber",
+}
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
 class CustomerQuerySet(models.QuerySet["Customer"]):
     def visible_to(self, user: Any) -> CustomerQuerySet:
         """The only way pages and the API list customers."""
@@ -169,6 +194,31 @@ class Customer(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Kept by the KYC, risk and transactions modules through their services (denormalised so
+    # the customer list filters and sorts on them without a join; see docs/architecture.md).
+    kyc_status = models.CharField(
+        "KYC status",
+        max_length=20,
+        choices=KycStatus.choices,
+        default=KycStatus.NOT_STARTED,
+        db_default=KycStatus.NOT_STARTED,
+    )
+    risk_level = models.CharField(
+        max_length=6, choices=RiskLevel.choices, blank=True, default="", db_default=""
+    )
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_reverification_on = models.DateField("Next re-verification", null=True, blank=True)
+    transaction_volume = models.DecimalField(
+        "Transaction volume",
+        max_digits=20,
+        decimal_places=2,
+        default=0,
+        db_default=0,
+        help_text="Successful transactions, in the base currency (settings.BASE_CURRENCY).",
+    )
+    transaction_count = models.PositiveIntegerField(default=0, db_default=0)
+    last_transaction_at = models.DateTimeField(null=True, blank=True)
+
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -202,6 +252,9 @@ class Customer(models.Model):
             models.Index(fields=["state", "search_name"], name="cust_state_idx"),
             models.Index(fields=["alt_mobile"], name="cust_alt_mobile_idx"),
             models.Index(fields=["email"], name="cust_email_idx"),
+            models.Index(fields=["kyc_status", "search_name", "id"], name="cust_kyc_name_idx"),
+            models.Index(fields=["risk_level", "search_name", "id"], name="cust_risk_name_idx"),
+            models.Index(fields=["transaction_volume", "id"], name="cust_tx_volume_idx"),
         ]
 
     def __str__(self) -> str:
@@ -210,6 +263,10 @@ class Customer(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def kyc_tone(self) -> str:
+        return KYC_TONES.get(self.kyc_status, "grey")
 
     @property
     def status_tone(self) -> str:

@@ -21,7 +21,14 @@ class CustomerTable(tables.Table):
     client_id = tables.Column(verbose_name="Client ID", order_by=("client_id",))
     mobile = tables.Column(order_by=("mobile", "id"))
     status = tables.Column(order_by=("status", "search_name", "id"))
+    kyc_status = tables.Column(verbose_name="KYC", order_by=("kyc_status", "search_name", "id"))
     city = tables.Column(order_by=("city", "search_name", "id"))
+    volume = tables.Column(
+        accessor="transaction_volume",
+        verbose_name="Volume",
+        order_by=("transaction_volume", "id"),
+        attrs={"th": {"class": "num"}, "td": {"class": "num"}},
+    )
     last_activity = tables.Column(
         accessor="last_activity_at",
         verbose_name="Last activity",
@@ -34,7 +41,16 @@ class CustomerTable(tables.Table):
 
     class Meta:
         model = Customer
-        fields = ("name", "client_id", "mobile", "status", "city", "last_activity")
+        fields = (
+            "name",
+            "client_id",
+            "mobile",
+            "status",
+            "kyc_status",
+            "city",
+            "volume",
+            "last_activity",
+        )
         order_by_field = "sort"
         empty_text = "No customers match these filters."
         attrs = {"class": "table"}

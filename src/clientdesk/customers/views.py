@@ -48,6 +48,9 @@ EXPORT_HEADER = [
     "Account activated",
     "Last activity",
     "Assigned user",
+    "KYC status",
+    "Risk level",
+    "Transaction volume",
 ]
 
 
@@ -77,7 +80,9 @@ class CustomerListView(ObjectListView):
             "search_name",
             "mobile",
             "status",
+            "kyc_status",
             "city",
+            "transaction_volume",
             "last_activity_at",
         )
 
@@ -108,6 +113,9 @@ class CustomerListView(ObjectListView):
                     _iso(c.account_activated_at),
                     _iso(c.last_activity_at),
                     c.assigned_to.username if c.assigned_to else "",
+                    c.get_kyc_status_display(),
+                    c.get_risk_level_display(),
+                    str(c.transaction_volume),
                 ]
 
         return EXPORT_HEADER, rows()

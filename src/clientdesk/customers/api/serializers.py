@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from clientdesk.core.masking import mask
 
-from ..models import SENSITIVE_FIELDS, Customer, Status
+from ..models import SENSITIVE_FIELDS, Customer, KycStatus, RiskLevel, Status
 
 
 class MaskedField(serializers.Field):
@@ -49,6 +49,13 @@ class CustomerSerializer(serializers.ModelSerializer):
         queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True
     )
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    kyc_status = serializers.ChoiceField(choices=KycStatus.choices, read_only=True)
+    risk_level = serializers.ChoiceField(
+        choices=RiskLevel.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty until a risk profile is computed.",
+    )
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -87,6 +94,13 @@ class CustomerSerializer(serializers.ModelSerializer):
             "account_activated_at",
             "last_activity_at",
             "updated_at",
+            "kyc_status",
+            "risk_level",
+            "risk_score",
+            "next_reverification_on",
+            "transaction_volume",
+            "transaction_count",
+            "last_transaction_at",
         ]
         read_only_fields = [
             "client_id",
@@ -95,6 +109,13 @@ class CustomerSerializer(serializers.ModelSerializer):
             "account_activated_at",
             "last_activity_at",
             "updated_at",
+            "kyc_status",
+            "risk_level",
+            "risk_score",
+            "next_reverification_on",
+            "transaction_volume",
+            "transaction_count",
+            "last_transaction_at",
         ]
         extra_kwargs = {
             name: {"required": False, "allow_blank": True, "validators": []}

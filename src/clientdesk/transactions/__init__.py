@@ -1,0 +1,1 @@
+"""Transactions, accounts, devices and merchants; monitoring rules and alerts."""
