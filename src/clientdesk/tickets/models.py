@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from clientdesk.core.permissions import Access, has_access
 
@@ -223,6 +224,10 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
             models.Index(fields=["status", "created_at", "id"], name="ticket_status_created_idx"),
+            # The desk's usual view: a status and a priority, newest first.
+            models.Index(
+                fields=["status", "priority", "created_at", "id"], name="ticket_status_prio_idx"
+            ),
             models.Index(fields=["priority", "created_at", "id"], name="ticket_prio_created_idx"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status_idx"),
             models.Index(fields=["subject", "created_at"], name="ticket_subject_created_idx"),
@@ -261,6 +266,17 @@ class Ticket(models.Model):
     @property
     def sla_tone(self) -> str:
         return SLA_TONES.get(self.sla_status, "grey")  # type: ignore[call-overload]
+
+    @property
+    def live_sla(self) -> SLAStatus:
+        """The SLA status as of now (the stored one is refreshed every few minutes)."""
+        from . import sla
+
+        return SLAStatus(sla.status_of(self, timezone.now()))
+
+    @property
+    def live_sla_tone(self) -> str:
+        return SLA_TONES[self.live_sla]
 
     def allowed_transitions(self) -> list[str]:
         order = list(Status.values)

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,6 +69,27 @@ def _form_errors_as_messages(request: HttpRequest, form: Any) -> None:
         messages.error(request, f"{label}: {text}" if label else text)
 
 
+TABLE_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "priority",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "sla_paused_at",
+    "sla_paused_seconds",
+    "sla_status",
+    "customer__id",
+    "customer__first_name",
+    "customer__last_name",
+    "subject__id",
+    "subject__name",
+)
+
+
 class TicketListView(ObjectListView):
     module = "tickets"
     model = Ticket
@@ -79,6 +101,24 @@ class TicketListView(ObjectListView):
 
     def get_queryset(self) -> QuerySet[Ticket]:
         return Ticket.objects.visible_to(self.request.user).for_list()
+
+    def table_queryset(self, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        # Only the shown columns: the customer's name (no decrypting its sensitive fields),
+        # the subject's name, the SLA inputs; assignees with only what their names need.
+        return (
+            queryset.select_related(None)
+            .prefetch_related(None)
+            .select_related("customer", "subject")
+            .only(*TABLE_FIELDS)
+            .prefetch_related(
+                Prefetch(
+                    "assignees",
+                    queryset=get_user_model().objects.only(
+                        "id", "username", "first_name", "last_name"
+                    ),
+                )
+            )
+        )
 
     def extra_context(self) -> dict[str, Any]:
         user = self.request.user
