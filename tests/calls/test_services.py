@@ -420,3 +420,24 @@ def test_concurrent_batches_mark_one_cold_call(user_factory, make_row):
     calls = list(CallLog.objects.order_by("started_at"))
     assert len(calls) == 4
     assert [c.is_cold_call for c in calls] == [True, False, False, False]
+
+
+def test_a_large_batch_moves_last_activity_after_commit(
+    manager, make_row, settings, django_capture_on_commit_callbacks
+):
+    settings.CALL_INTAKE_DEFER_LAST_ACTIVITY = 2
+    people = [make_customer() for _ in range(3)]
+    Customer = people[0].__class__
+    Customer.objects.filter(pk__in=[p.pk for p in people]).update(last_activity_at=None)
+    rows = [make_row(to_number=p.mobile, started_at=ago(i + 1)) for i, p in enumerate(people)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.intake_calls(actor=manager, rows=rows)
+    # Stored and on the timeline at once; the customers' dates wait for the commit.
+    assert _counts() == (3, 3)
+    assert set(Customer.objects.filter(pk__in=[p.pk for p in people]).values_list(
+        "last_activity_at", flat=True)) == {None}  # fmt: skip
+    for callback in callbacks:
+        callback()  # the test settings run tasks immediately
+    for person in people:
+        person.refresh_from_db()
+        assert person.last_activity_at == CallLog.objects.get(customer=person).started_at
