@@ -137,6 +137,9 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets: Django's markup, the hot widgets rendered in Python (see core/form_renderer.py).
+FORM_RENDERER = "clientdesk.core.form_renderer.FastRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'clientdesk.sqlite3'}",

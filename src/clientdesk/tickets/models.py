@@ -23,7 +23,6 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from clientdesk.core.permissions import Access, has_access
 
@@ -266,17 +265,6 @@ class Ticket(models.Model):
     @property
     def sla_tone(self) -> str:
         return SLA_TONES.get(self.sla_status, "grey")  # type: ignore[call-overload]
-
-    @property
-    def live_sla(self) -> SLAStatus:
-        """The SLA status as of now (the stored one is refreshed every few minutes)."""
-        from . import sla
-
-        return SLAStatus(sla.status_of(self, timezone.now()))
-
-    @property
-    def live_sla_tone(self) -> str:
-        return SLA_TONES[self.live_sla]
 
     def allowed_transitions(self) -> list[str]:
         order = list(Status.values)
