@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from clientdesk.core.models import AuditEvent
 from clientdesk.tickets.models import Status, Ticket, TicketSubject
 
 pytestmark = pytest.mark.django_db
@@ -229,6 +230,35 @@ def test_attachment_endpoints(
     assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [item["id"]]
 
 
+def test_attachment_download_with_a_token(
+    api_client_for: Callable[..., Any], ticket: Ticket, support_user: Any, manager: Any
+) -> None:
+    client = api_client_for(support_user, token=True)
+    upload = SimpleUploadedFile("shot.png", _png(), content_type="image/png")
+    item = client.post(
+        detail(ticket.pk, "attachments"), {"file": upload}, format="multipart"
+    ).json()
+    url = item["api_download_url"]
+    assert url == f"/api/v1/tickets/{ticket.pk}/attachments/{item['id']}/download/"
+    before = AuditEvent.objects.filter(action="export", actor=manager).count()
+    response = api_client_for(manager, token=True).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == _png()
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Cache-Control"] == "private, no-store"
+    assert AuditEvent.objects.filter(action="export", actor=manager).count() == before + 1
+    # Another ticket's number in the path, an unknown attachment, no credentials: no bytes.
+    other = api_client_for(manager, token=True).get(
+        f"/api/v1/tickets/{ticket.pk + 1}/attachments/{item['id']}/download/"
+    )
+    assert other.status_code == 404
+    assert (
+        api_client_for(manager, token=True).get(url.replace(str(item["id"]), "999999")).status_code
+        == 404
+    )
+    assert api_client_for().get(url).status_code in (401, 403)
+
+
 def test_assign_endpoint(
     api_client_for: Callable[..., Any], ticket: Ticket, manager: Any, support2: Any
 ) -> None:
@@ -313,5 +343,6 @@ def test_schema_documents_the_ticket_endpoints(
         "/api/v1/tickets/{id}/comments/",
         "/api/v1/tickets/{id}/attachments/",
         "/api/v1/tickets/{id}/assign/",
+        "/api/v1/tickets/{id}/attachments/{attachment_pk}/download/",
     ):
         assert path in paths, path

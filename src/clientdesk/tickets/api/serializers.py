@@ -150,12 +150,25 @@ class TicketAttachmentSerializer(serializers.ModelSerializer):
             "uploaded_by",
             "created_at",
             "download_url",
+            "api_download_url",
         ]
+
+    api_download_url = serializers.SerializerMethodField(
+        help_text="The bytes for an API client (token authentication)."
+    )
 
     def get_download_url(self, attachment: TicketAttachment) -> str:
         from django.urls import reverse
 
         return reverse("tickets:download", args=[attachment.ticket_id, attachment.pk])
+
+    def get_api_download_url(self, attachment: TicketAttachment) -> str:
+        from django.urls import reverse
+
+        return reverse(
+            "ticket-download",
+            kwargs={"pk": attachment.ticket_id, "attachment_pk": attachment.pk},
+        )
 
 
 class TicketAttachmentUploadSerializer(serializers.Serializer):

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -139,3 +141,30 @@ class TicketViewSet(
             ticket, actor=request.user, upload=body.validated_data["file"]
         )
         return Response(TicketAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The attachment's bytes (a visible ticket only; every download audited).",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_pk>[0-9]+)/download",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def download(
+        self, request: Request, pk: str | None = None, attachment_pk: str | None = None
+    ) -> FileResponse:
+        attachment = selectors.attachment_for(request.user, int(pk or 0), int(attachment_pk or 0))
+        handle = services.open_attachment(attachment, actor=request.user)
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
