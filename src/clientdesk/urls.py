@@ -3,12 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from clientdesk.accounts.api import UserViewSet
 from clientdesk.core.home import home
 from clientdesk.core.views import SearchView
 from clientdesk.customers.api.views import CustomerViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [
     path("", home, name="home"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, require
@@ -69,3 +70,173 @@ def issue_api_token(user: Any, *, actor: Any, rotate: bool = False) -> str:
             changes={"prefix": key[:8], "revoked": revoked},
         )
     return key
+
+
+# --- users -----------------------------------------------------------------------------------
+
+USER_FIELDS = ("username", "first_name", "last_name", "email", "phone", "role", "is_active")
+
+
+def _is_admin(user: Any) -> bool:
+    return bool(user.is_superuser or (user.role_id and user.role.slug == "admin"))
+
+
+def _validate_user(user: Any, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    User = get_user_model()
+    if creating:
+        username = str(data.get("username") or "").strip()
+        if not username:
+            errors["username"] = ["Enter a username."]
+        elif User.objects.filter(username__iexact=username).exists():
+            errors["username"] = ["Another user already has this username."]
+        else:
+            try:
+                User.username_validator(username)
+            except ValidationError as exc:
+                errors["username"] = exc.messages
+        clean["username"] = username
+    for name in ("first_name", "last_name", "phone"):
+        if name in data:
+            clean[name] = str(data[name] or "").strip()
+    if creating and not clean.get("first_name"):
+        errors["first_name"] = ["Enter the person's first name."]
+    if "email" in data:
+        email = str(data["email"] or "").strip().lower()
+        if email:
+            from django.core.validators import validate_email
+
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors["email"] = ["Enter a valid email address."]
+            else:
+                taken = User.objects.filter(email__iexact=email).exclude(pk=user.pk)
+                if taken.exists():
+                    errors["email"] = ["Another user already has this email address."]
+        clean["email"] = email
+    if "role" in data or creating:
+        role = data.get("role")
+        if isinstance(role, Role):
+            clean["role"] = role
+        elif role in (None, ""):
+            errors["role"] = ["Choose a role: it decides what the person may see and do."]
+        else:
+            found = Role.objects.filter(pk=int(str(role))).first() if str(role).isdigit() else None
+            if found is None:
+                errors["role"] = ["Unknown role."]
+            clean["role"] = found
+    if "is_active" in data:
+        clean["is_active"] = bool(data["is_active"])
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def create_user(*, actor: Any, data: Mapping[str, Any], password: str) -> Any:
+    """A new staff user with a role and an initial password (checked by the validators)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    require(actor, Module.ADMINISTRATION, Access.WRITE)
+    User = get_user_model()
+    clean = _validate_user(User(), data, creating=True)
+    candidate = User(**{k: v for k, v in clean.items() if k != "is_active"})
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    with transaction.atomic():
+        user = User(**clean)
+        user.set_password(password)
+        user.save()
+        audit.record(
+            actor=actor,
+            action="create",
+            target=user,
+            changes={
+                k: (str(v) if k == "role" else v) for k, v in clean.items() if k != "password"
+            },
+        )
+    return user
+
+
+def update_user(user: Any, *, actor: Any, data: Mapping[str, Any]) -> Any:
+    """Name, contact details, role and active flag. Deactivating revokes API tokens.
+
+    Nobody deactivates themselves or takes away their own Admin role, and the last active
+    Admin stays an active Admin: the firm must never lock itself out of this page.
+    """
+    from django.contrib.auth import get_user_model
+
+    require(actor, Module.ADMINISTRATION, Access.WRITE)
+    data = {k: v for k, v in data.items() if k in USER_FIELDS and k != "username"}
+    with transaction.atomic():
+        user = get_user_model().objects.select_for_update().get(pk=user.pk)
+        clean = _validate_user(user, data, creating=False)
+        before = {k: getattr(user, k) for k in clean}
+        for name, value in clean.items():
+            setattr(user, name, value)
+        stays_admin = user.is_active and _is_admin(user)
+        if user.pk == actor.pk and not user.is_active:
+            raise ValidationError({"is_active": ["You cannot deactivate your own account."]})
+        if user.pk == actor.pk and _is_admin(actor) and not stays_admin:
+            raise ValidationError({"role": ["You cannot take away your own Admin role."]})
+        if not stays_admin and _is_admin(get_user_model().objects.get(pk=user.pk)):
+            others = (
+                get_user_model()
+                .objects.filter(is_active=True)
+                .exclude(pk=user.pk)
+                .filter(Q(is_superuser=True) | Q(role__slug="admin"))
+            )
+            if not others.exists():
+                raise ValidationError({"role": ["The last active Admin must stay an Admin."]})
+        user.save(update_fields=list(clean))
+        revoked = 0
+        if before.get("is_active") and not user.is_active:
+            revoked = ApiToken.objects.filter(user=user).delete()[0]
+        after = {k: getattr(user, k) for k in clean}
+        changes: dict[str, Any] = audit.diff(
+            {k: str(v) if k == "role" else v for k, v in before.items()},
+            {k: str(v) if k == "role" else v for k, v in after.items()},
+        )
+        if revoked:
+            changes["api_tokens_revoked"] = revoked
+        if changes:
+            action = "permission_change" if {"role", "is_active"} & set(changes) else "update"
+            audit.record(actor=actor, action=action, target=user, changes=changes)
+    return user
+
+
+def set_password(user: Any, *, actor: Any, password: str) -> None:
+    """An Admin sets a new password for someone (the value is never recorded)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    require(actor, Module.ADMINISTRATION, Access.WRITE)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit.record(actor=actor, action="update", target=user, changes={"password": "changed"})
+
+
+def revoke_api_tokens(user: Any, *, actor: Any) -> int:
+    require(actor, Module.ADMINISTRATION, Access.WRITE)
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(user=user).delete()[0]
+        if revoked:
+            audit.record(
+                actor=actor,
+                action="delete",
+                target=audit.Target(
+                    "accounts.apitoken", str(user.pk), f"API tokens of {user.username}"
+                ),
+                changes={"revoked": revoked},
+            )
+    return revoked

@@ -1,21 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, has_access
-from clientdesk.core.views import ModuleView
+from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 
 from . import services
-from .models import Role
+from .filtersets import UserFilterSet
+from .forms import PasswordForm, UserForm
+from .models import ApiToken, Role, User
+from .tables import UserTable
 
 
 class RoleMatrixView(ModuleView):
@@ -79,6 +84,145 @@ class RoleMatrixView(ModuleView):
 
 
 @receiver(user_logged_in)
+class UserListView(ObjectListView):
+    module = "administration"
+    model = User
+    filterset_class = UserFilterSet
+    table_class = UserTable
+    template_name = "accounts/user_list.html"
+    title = "Users"
+    export_name = "users"
+
+    def get_queryset(self) -> QuerySet[User]:
+        return User.objects.select_related("role").order_by("first_name", "last_name", "id")
+
+    def extra_context(self) -> dict[str, Any]:
+        return {"can_add": has_access(self.request.user, Module.ADMINISTRATION, Access.WRITE)}
+
+    def export_rows(self, queryset: QuerySet[User]) -> tuple[list[str], Iterable[Any]]:
+        header = ["Username", "First name", "Last name", "Email", "Role", "Active", "Last sign-in"]
+        rows = (
+            [
+                u.username,
+                u.first_name,
+                u.last_name,
+                u.email,
+                u.role.name if u.role else "",
+                "yes" if u.is_active else "no",
+                u.last_login.isoformat() if u.last_login else "",
+            ]
+            for u in queryset.iterator(chunk_size=2000)
+        )
+        return header, rows
+
+
+class UserCreateView(ModuleView):
+    module = "administration"
+    write_methods = frozenset({"GET", "POST"})
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, UserForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = UserForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "password"}
+            try:
+                user = services.create_user(
+                    actor=request.user, data=data, password=form.cleaned_data["password"]
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"{user.display_name} can now sign in.")
+                return redirect("accounts:user_edit", pk=user.pk)
+        return self._render(request, form, status=400)
+
+    def _render(self, request: HttpRequest, form: UserForm, status: int = 200) -> HttpResponse:
+        return render(
+            request, "accounts/user_form.html", {"form": form, "title": "New user"}, status=status
+        )
+
+
+class UserEditView(ModuleView):
+    """One user: details and role; password; API tokens (a new key is shown once)."""
+
+    module = "administration"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = get_object_or_404(User.objects.select_related("role"), pk=pk)
+        initial = {name: getattr(user, name) for name in services.USER_FIELDS}
+        return self._render(request, user, UserForm(initial=initial, editing=True))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = get_object_or_404(User.objects.select_related("role"), pk=pk)
+        action = request.POST.get("action", "save")
+        if action == "password":
+            return self._password(request, user)
+        if action in ("issue_token", "rotate_token"):
+            key = services.issue_api_token(
+                user, actor=request.user, rotate=action == "rotate_token"
+            )
+            initial = {name: getattr(user, name) for name in services.USER_FIELDS}
+            return self._render(request, user, UserForm(initial=initial, editing=True), key=key)
+        if action == "revoke_tokens":
+            revoked = services.revoke_api_tokens(user, actor=request.user)
+            messages.success(request, f"{revoked} API token(s) revoked.")
+            return redirect("accounts:user_edit", pk=user.pk)
+        form = UserForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                services.update_user(user, actor=request.user, data=form.cleaned_data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "User saved.")
+                return redirect("accounts:user_edit", pk=user.pk)
+        return self._render(request, user, form, status=400)
+
+    def _password(self, request: HttpRequest, user: User) -> HttpResponse:
+        form = PasswordForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_password(
+                    user, actor=request.user, password=form.cleaned_data["password"]
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"New password set for {user.display_name}.")
+                return redirect("accounts:user_edit", pk=user.pk)
+        initial = {name: getattr(user, name) for name in services.USER_FIELDS}
+        return self._render(
+            request, user, UserForm(initial=initial, editing=True), password_form=form, status=400
+        )
+
+    def _render(
+        self,
+        request: HttpRequest,
+        user: User,
+        form: UserForm,
+        *,
+        password_form: PasswordForm | None = None,
+        key: str | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        return render(
+            request,
+            "accounts/user_form.html",
+            {
+                "form": form,
+                "person": user,
+                "title": user.display_name,
+                "password_form": password_form or PasswordForm(),
+                "tokens": list(ApiToken.objects.filter(user=user).order_by("-created_at")),
+                "new_key": key,
+                "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
+            },
+            status=status,
+        )
+
+
 def _audit_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     audit.record(actor=user, action="login", target=user)
 

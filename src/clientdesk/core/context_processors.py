@@ -18,7 +18,7 @@ NAVIGATION = [
     ("My tasks", "followups:mine", "list-checks", "tasks", "/tasks/"),
     ("Messages", "comms:list", "message-circle", "messages", "/messages/"),
     ("Audit trail", "audit:list", "history", "audit", "/audit/"),
-    ("Users & roles", "accounts:roles", "settings", "administration", "/admin-area/"),
+    ("Users & roles", "accounts:users", "settings", "administration", "/admin-area/"),
 ]
 
 # url name -> function(user) -> int shown as a badge (e.g. tasks due); apps register here.
