@@ -392,21 +392,6 @@ TRANSACTION_LARGE_AMOUNT = os.environ.get("TRANSACTION_LARGE_AMOUNT", "200000")
 TRANSACTION_MAX_BATCH = int(os.environ.get("TRANSACTION_MAX_BATCH", "5000"))
 # Interval of the aggregate monitoring rules (volume, structuring, income): nightly.
 TRANSACTION_NIGHTLY_EVERY_HOURS = int(os.environ.get("TRANSACTION_NIGHTLY_EVERY_HOURS", "24"))
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
-    {
-        "TransactionStatusEnum": "clientdesk.transactions.models.TransactionStatus",
-        "TransactionTypeEnum": "clientdesk.transactions.models.TransactionType",
-        "TransactionDirectionEnum": "clientdesk.transactions.models.Direction",
-        "TransactionChannelEnum": "clientdesk.transactions.models.Channel",
-        "DeviceStatusEnum": "clientdesk.transactions.models.DeviceStatus",
-        "DeviceTypeEnum": "clientdesk.transactions.models.DeviceType",
-        "AlertStatusEnum": "clientdesk.transactions.models.AlertStatus",
-        "AlertKindEnum": "clientdesk.transactions.models.AlertKind",
-        "AlertSeverityEnum": "clientdesk.transactions.models.Severity",
-        "RuleTypeEnum": "clientdesk.transactions.models.RuleType",
-        "AccountKindEnum": "clientdesk.transactions.models.AccountKind",
-    }
-)
 # ------------------------------------------------------------------ end of transactions block
 
 # --- Screening & risk (clientdesk.screening; see docs/screening.md) --------------------------

@@ -44,6 +44,9 @@ EXPORT_HEADER = [
     "Account activated",
     "Last activity",
     "Assigned user",
+    "KYC status",
+    "Risk level",
+    "Transaction volume",
 ]
 
 
@@ -322,6 +325,8 @@ def test_roles_page_for_an_admin(
 ) -> None:
     login(page, make_user("admin"))
     page.get_by_role("link", name="Users & roles").click()
+    expect(page.locator("h1")).to_have_text("Users")
+    page.get_by_role("link", name="Roles and module access").click()
     expect(page.locator("h1")).to_have_text("Roles and module access")
     expect(page.locator("table.role-matrix thead th")).to_have_count(6)  # module + 5 roles
     expect(page.get_by_label("Sales User: Customers")).to_have_value("2")
