@@ -194,6 +194,9 @@ def check(route: Route, method: str, url: str, user: Any, response: Any, custome
         allowed = allowed and can_view_sensitive(user)
     if route.name in EXTRA_RULES:
         allowed = allowed and import_string(EXTRA_RULES[route.name])(user)
+    if route.name == "customers:tab" and method == "GET":  # each tab has a module of its own
+        tab = profile_tabs.get(url.rstrip("/").rsplit("/", 1)[-1])
+        allowed = allowed and tab is not None and has_access(user, tab.module)
     if not allowed:
         return "" if status == 403 and not leaked else "403 without data"
     if status in (401, 403):

@@ -102,7 +102,7 @@ class KycStatus(models.TextChoices):
     RESUBMISSION = "resubmission", "Re-submission requested"
 
 
-KYC_TONES = {
+KYC_TONES: dict[str, str] = {
     KycStatus.NOT_STARTED: "grey",
     KycStatus.DOCUMENTS_PENDING: "amber",
     KycStatus.IN_REVIEW: "blue",

@@ -76,6 +76,15 @@ REQUIRED_FIELDS = ("first_name", "mobile")
 # registers "approved KYC required" here). Each returns an error message or None.
 ACTIVATION_CHECKS: list[Callable[[Customer], str | None]] = []
 
+# Run after commit when a customer is registered (created=True, every field name) or
+# updated (the changed field names); the screening module re-screens and re-rates here.
+CUSTOMER_SAVED_HOOKS: list[Callable[[Customer, set[str], bool], None]] = []
+
+
+def _after_save(customer: Customer, changed: set[str], created: bool) -> None:
+    for hook in CUSTOMER_SAVED_HOOKS:
+        transaction.on_commit(partial(hook, customer, changed, created), robust=True)
+
 
 # --- validation --------------------------------------------------------------------------
 
@@ -292,6 +301,7 @@ def register_customer(
         log_activity(
             customer, actor=actor, kind=Kind.CREATED, body="Customer registered.", when=now
         )
+        _after_save(customer, set(after), True)
     return customer
 
 
@@ -330,6 +340,7 @@ def update_customer(customer: Customer, *, actor: Any, data: Mapping[str, Any]) 
             body="Updated " + ", ".join(_field_label(f) for f in changes) + ".",
             data={"fields": sorted(changes)},
         )
+        _after_save(customer, set(changes), False)
     return customer
 
 

@@ -128,6 +128,8 @@ class CustomerDetailView(ModuleView):
         tabs = profile_tabs.visible_tabs(request.user)
         current = next((t for t in tabs if t.slug == tab), None)
         if current is None:
+            if profile_tabs.get(tab) is not None:  # a real tab of a module the role lacks
+                raise PermissionDenied("Your role has no access to this tab.")
             raise Http404("No such tab.")
         customer = selectors.customer_for(request.user, pk)
         context = _profile_context(request, customer, current)

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 
@@ -7,4 +9,34 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Screening & risk"
 
     def ready(self) -> None:
-        pass
+        from clientdesk.core import schedule
+        from clientdesk.core.context_processors import NAVIGATION
+        from clientdesk.customers.services import CUSTOMER_SAVED_HOOKS
+        from clientdesk.customers.tabs import ProfileTab, register
+
+        from . import factors, services, tasks, views
+
+        factors.register()
+        if services.on_customer_saved not in CUSTOMER_SAVED_HOOKS:
+            CUSTOMER_SAVED_HOOKS.append(services.on_customer_saved)
+        schedule.register(
+            "screening.resume_stalled_runs",
+            tasks.resume_stalled_runs,
+            every=dt.timedelta(minutes=5),
+        )
+        register(
+            ProfileTab(
+                "risk",
+                "Risk",
+                "compliance",
+                "screening/_customer_tab.html",
+                order=70,
+                context=views.customer_tab_context,
+            )
+        )
+        # The sidebar entry, before the audit trail (the list lives in core).
+        entry = ("Screening", "screening:hits", "shield-check", "compliance", "/screening/")
+        if entry not in NAVIGATION:
+            names = [item[1] for item in NAVIGATION]
+            at = names.index("audit:list") if "audit:list" in names else len(NAVIGATION)
+            NAVIGATION.insert(at, entry)

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""API routes of this app, included under /api/v1/ by the project urls."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import ListVersionViewSet, RiskProfileViewSet, ScreeningHitViewSet
+
+router = SimpleRouter()
+router.register("screening/hits", ScreeningHitViewSet, basename="screening-hit")
+router.register("screening/lists", ListVersionViewSet, basename="screening-list-version")
+router.register("risk-profiles", RiskProfileViewSet, basename="risk-profile")
+
+urlpatterns = router.urls

@@ -13,6 +13,10 @@ How it stays fast:
 
 Bulk-created customers skip the services, so the run writes one audit record for the whole
 load (and one per demo user it creates).
+
+Then, for a demo-sized load (at most ``demo_relationship.MAX_CUSTOMERS`` customers, unless
+``--no-relationship``), ``demo_relationship`` plays a few weeks of leads, tickets, calls,
+tasks, notes and messages around the new customers, through the services.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from tqdm import tqdm
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
-from clientdesk.customers import demo
+from clientdesk.customers import demo, demo_relationship
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
 
@@ -66,6 +70,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--progress", action="store_true",
             help="Show the progress bar even when stderr is not a terminal.",
+        )  # fmt: skip
+        parser.add_argument(
+            "--no-relationship", action="store_true",
+            help="No leads, tickets, calls, tasks or messages (always none above "
+            f"{demo_relationship.MAX_CUSTOMERS:,} customers).",
         )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -99,6 +108,7 @@ class Command(BaseCommand):
             disable=not (options["progress"] or sys.stderr.isatty()),
         )  # fmt: skip
         loader = Loader(generator, writer, batch=batch, workers=workers, progress=bar.update)
+        last_before = Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         load_started = time.perf_counter()
         self._ensure_trigram_indexes()
         previous = signal.getsignal(signal.SIGTERM)
@@ -137,6 +147,13 @@ class Command(BaseCommand):
             f"{loader.inserted / load_seconds:,.0f} rows/s while loading "
             f"({connection.vendor}, {workers} worker processes, batches of {batch:,})."
         )
+        small = 0 < loader.inserted <= demo_relationship.MAX_CUSTOMERS
+        if small and not options["no_relationship"]:
+            summary = demo_relationship.seed_relationships(
+                customers=Customer.objects.filter(pk__gt=last_before), users=users,
+                seed=options["seed"], now=ctx.now,
+            )  # fmt: skip
+            self.stdout.write(summary.line())
 
     def _ensure_trigram_indexes(self) -> None:
         """Create a trigram index an earlier, killed load left dropped (no-op otherwise)."""
