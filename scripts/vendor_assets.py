@@ -13,6 +13,8 @@ loaded from a CDN at run time):
     inter/LICENSE                   SIL Open Font License 1.1
     lucide/<name>.svg               the icons listed in LUCIDE_ICONS
     lucide/LICENSE                  ISC
+    chartjs/chart.umd.min.js        Chart.js, the one charting library (customer analytics)
+    chartjs/LICENSE.md              MIT
 
 htmx is not copied: django-htmx ships it and Django's staticfiles serves it from the
 installed package as django_htmx/htmx-2.min.js. This script only checks that it is there.
@@ -45,6 +47,11 @@ LUCIDE_ICONS = (
     "arrow-up-down", "briefcase", "bell", "list-checks", "banknote", "smartphone",
 )  # fmt: skip
 
+# Chart.js's UMD build is self-contained (its one dependency, @kurkle/color, is bundled in) and
+# defines window.Chart; static/js/charts.js draws the charts from JSON on the page.
+CHARTJS_PKG = NODE_MODULES / "chart.js"
+CHARTJS_FILES = {"chart.umd.min.js": "dist/chart.umd.min.js", "LICENSE.md": "LICENSE.md"}
+
 HTMX_STATIC_PATH = "django_htmx/htmx-2.min.js"
 
 FONT_FACE = re.compile(r"/\* (?P<name>[\w-]+) \*/\s*@font-face\s*\{[^}]*\}", re.MULTILINE)
@@ -58,7 +65,7 @@ class VendorError(Exception):
 def main() -> int:
     try:
         check_node_modules()
-        changed = vendor_inter() + vendor_lucide()
+        changed = vendor_inter() + vendor_lucide() + vendor_chartjs()
         check_htmx()
     except VendorError as exc:
         print(f"vendor_assets: error: {exc}", file=sys.stderr)
@@ -74,7 +81,7 @@ def check_node_modules() -> None:
             f"{NODE_MODULES} is missing. Run `npm ci` (or `make install`) in {REPO} first."
         )
     locked = json.loads(LOCKFILE.read_text())["packages"]
-    for pkg_dir in (INTER_PKG, LUCIDE_PKG):
+    for pkg_dir in (INTER_PKG, LUCIDE_PKG, CHARTJS_PKG):
         key = pkg_dir.relative_to(REPO).as_posix()
         manifest = pkg_dir / "package.json"
         if not manifest.is_file():
@@ -117,6 +124,13 @@ def vendor_lucide() -> int:
     target = VENDOR / "lucide"
     files = {target / f"{name}.svg": _read(icons_dir / f"{name}.svg") for name in LUCIDE_ICONS}
     files[target / "LICENSE"] = _read(LUCIDE_PKG / "LICENSE")
+    return sync(target, files)
+
+
+def vendor_chartjs() -> int:
+    """Copy Chart.js's minified UMD build and its licence."""
+    target = VENDOR / "chartjs"
+    files = {target / name: _read(CHARTJS_PKG / source) for name, source in CHARTJS_FILES.items()}
     return sync(target, files)
 
 

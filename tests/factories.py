@@ -156,3 +156,12 @@ def make_customer(
     if status:
         customer = move_to(customer, status, actor=actor)
     return customer
+
+
+def profile_tab_counts(user: Any) -> int:
+    """Queries the customer profile spends on tab counts for this user: one per visible tab
+    that shows a count. Profile query pins add this, so a module that adds a tab moves them
+    all at once and on purpose."""
+    from clientdesk.customers import tabs
+
+    return sum(1 for tab in tabs.visible_tabs(user) if tab.count is not None)

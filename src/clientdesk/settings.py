@@ -251,7 +251,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "clientdesk.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "ClientDesk API",
     "DESCRIPTION": "Customer management for regulated financial-services firms.",
     "VERSION": "1.0.0",
@@ -392,66 +392,25 @@ TRANSACTION_LARGE_AMOUNT = os.environ.get("TRANSACTION_LARGE_AMOUNT", "200000")
 TRANSACTION_MAX_BATCH = int(os.environ.get("TRANSACTION_MAX_BATCH", "5000"))
 # Interval of the aggregate monitoring rules (volume, structuring, income): nightly.
 TRANSACTION_NIGHTLY_EVERY_HOURS = int(os.environ.get("TRANSACTION_NIGHTLY_EVERY_HOURS", "24"))
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "TransactionStatusEnum": "clientdesk.transactions.models.TransactionStatus",
+        "TransactionTypeEnum": "clientdesk.transactions.models.TransactionType",
+        "TransactionDirectionEnum": "clientdesk.transactions.models.Direction",
+        "TransactionChannelEnum": "clientdesk.transactions.models.Channel",
+        "DeviceStatusEnum": "clientdesk.transactions.models.DeviceStatus",
+        "DeviceTypeEnum": "clientdesk.transactions.models.DeviceType",
+        "AlertStatusEnum": "clientdesk.transactions.models.AlertStatus",
+        "AlertKindEnum": "clientdesk.transactions.models.AlertKind",
+        "AlertSeverityEnum": "clientdesk.transactions.models.Severity",
+        "RuleTypeEnum": "clientdesk.transactions.models.RuleType",
+        "AccountKindEnum": "clientdesk.transactions.models.AccountKind",
+        # Named here because this module's "direction" and "channel" made them collide.
+        "CallDirectionEnum": "clientdesk.calls.models.Direction",
+        "MessageChannelEnum": "clientdesk.comms.models.Channel",
+    }
+)
 # ------------------------------------------------------------------ end of transactions block
-
-# --- Screening & risk (clientdesk.screening; see docs/screening.md) --------------------------
-# Sanctions/PEP matching: a hit is a score (0-100) at or above the threshold.
-SCREENING_THRESHOLD = float(os.environ.get("SCREENING_THRESHOLD", "85"))
-# Bulk re-screening after a list change: customers read per chunk, worker processes forked
-# per chunk, and how long one task runs before it re-enqueues itself (it resumes by cursor).
-SCREENING_CHUNK_SIZE = int(os.environ.get("SCREENING_CHUNK_SIZE", "20000"))
-SCREENING_PROCESSES = int(os.environ.get("SCREENING_PROCESSES", "2"))
-SCREENING_RUN_BUDGET_SECONDS = int(os.environ.get("SCREENING_RUN_BUDGET_SECONDS", "600"))
-# Risk score (sum of factor points, capped at 100) -> level.
-RISK_LEVEL_THRESHOLDS = {
-    "high": int(os.environ.get("RISK_HIGH_FROM", "50")),
-    "medium": int(os.environ.get("RISK_MEDIUM_FROM", "25")),
-}
-# Periodic re-verification: years after the last review (or account opening) per level.
-RISK_REVERIFICATION_YEARS = {
-    "high": int(os.environ.get("RISK_REVERIFY_HIGH_YEARS", "2")),
-    "medium": int(os.environ.get("RISK_REVERIFY_MEDIUM_YEARS", "8")),
-    "low": int(os.environ.get("RISK_REVERIFY_LOW_YEARS", "10")),
-}
-# Points of a confirmed screening hit, by list category.
-RISK_HIT_POINTS = {"sanctions": 60, "pep": 30, "internal": 40}
-# Country risk (ISO codes). Defaults: FATF "call for action" and "increased monitoring"
-# lists as of 2025; compliance keeps them current through the environment.
-RISK_COUNTRY_LISTS = {
-    "high": {
-        "points": 50,
-        "countries": env_list("RISK_HIGH_RISK_COUNTRIES", "KP,IR,MM"),
-    },
-    "monitored": {
-        "points": 20,
-        "countries": env_list(
-            "RISK_MONITORED_COUNTRIES",
-            "DZ,AO,BO,BG,BF,CM,CI,CD,HT,KE,LA,LB,MC,MZ,NA,NP,NG,ZA,SS,SY,VE,VN,VG,YE",
-        ),
-    },
-}
-# State / region risk within a country: {country: {state name (any case): points}}.
-RISK_STATE_POINTS: dict[str, dict[str, int]] = {
-    "IN": {"jammu and kashmir": 10, "ladakh": 5, "manipur": 10, "nagaland": 5, "mizoram": 5},
-}
-# Occupation keywords (case-insensitive substring) -> points; the highest match counts.
-RISK_OCCUPATION_POINTS = {
-    "politic": 25,
-    "minister": 25,
-    "money changer": 20,
-    "forex": 15,
-    "hawala": 30,
-    "casino": 20,
-    "gaming": 10,
-    "arms": 20,
-    "jewel": 15,
-    "bullion": 15,
-    "real estate": 10,
-    "crypto": 15,
-    "cash": 5,
-}
-# Declared annual income band -> points ("" = not declared).
-RISK_INCOME_POINTS = {"above_1cr": 10, "25l_1cr": 5, "": 5}
 
 # --- Screening & risk (clientdesk.screening; see docs/screening.md) --------------------------
 # Sanctions/PEP matching: a hit is a score (0-100) at or above the threshold.

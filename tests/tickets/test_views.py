@@ -411,7 +411,7 @@ def test_customer_tab_hidden_without_ticket_access(
     client = client_for(user_factory("sales", username="sales9"))
     overview = client.get(f"/customers/{customer.pk}/")
     assert "tickets" not in [t.slug for t, _ in overview.context["tabs"]]
-    assert client.get(f"/customers/{customer.pk}/tickets/").status_code == 404
+    assert client.get(f"/customers/{customer.pk}/tickets/").status_code == 403
 
 
 # --- universal search ----------------------------------------------------------------------

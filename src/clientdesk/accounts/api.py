@@ -14,7 +14,9 @@ from .models import User
 
 
 class UserSerializer(serializers.ModelSerializer):
-    role = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    role: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     role_name = serializers.CharField(source="role.name", read_only=True, default="")
     full_name = serializers.CharField(source="get_full_name", read_only=True)
 

@@ -22,7 +22,7 @@ def party_link(call: CallLog) -> Any:
             url,
             call.lead.full_name,
         )
-    return mark_safe('<span class="muted">Unknown</span>')  # noqa: S308 - a constant
+    return mark_safe('<span class="muted">Unknown</span>')
 
 
 def direction_badge(call: CallLog) -> Any:

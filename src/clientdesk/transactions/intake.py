@@ -1,0 +1,1353 @@
+"""Transaction intake: one transaction or a batch (JSON or CSV), idempotent by (source, id).
+
+One call = one database transaction (retried when a concurrent request stored the same keys
+or the database broke a deadlock). The work per batch, not per row:
+
+1. parse every row (field-named errors, by row number); repeats inside the batch are dropped;
+2. look up which (source, id) pairs are stored already: same status -> "existing", nothing
+   changes; a new status is a status change (``TRANSACTION_TRANSITIONS``);
+3. lock the batch's customers, then their accounts, then the devices, each in primary-key
+   order (so two batches never deadlock), creating unknown accounts, merchants and devices
+   on first sight (merchants and devices inserted in key order for the same reason);
+4. gate and post in batch order, in memory: customer not Active / device blocked -> failed
+   with the reason (+ alert, + SMS); a debit that would overdraw -> failed "Insufficient
+   funds"; a successful one -> a ledger entry and the new balance;
+5. write with ``bulk_create`` and one ``UPDATE ... FROM (VALUES ...)`` per table for
+   balances, customer totals, devices and customer-device links (absolute values computed
+   in Python under the row locks, so Decimal arithmetic stays exact on SQLite too);
+6. per-transaction monitoring rules on the stored rows, alerts with their evidence, timeline
+   entries for what matters, one audit record for the batch; SMS after commit.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.util
+import io
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from clientdesk.activities.models import Activity, Kind
+from clientdesk.core import audit
+from clientdesk.core.permissions import Access, Module, require
+from clientdesk.customers.models import Customer, Status
+
+from . import currencies, rules
+from .models import (
+    AMOUNT_DIGITS,
+    AMOUNT_PLACES,
+    TRANSACTION_TRANSITIONS,
+    Account,
+    AccountKind,
+    Alert,
+    AlertKind,
+    Channel,
+    CustomerDevice,
+    Device,
+    DeviceType,
+    Direction,
+    FailureReason,
+    LedgerEntry,
+    Merchant,
+    Rule,
+    Severity,
+    Transaction,
+    TransactionStatus,
+    TransactionType,
+)
+
+logger = logging.getLogger(__name__)
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+RISK_INLINE_MAX = 10  # above this many customers, risk is recomputed by a background task
+MAX_AMOUNT = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES) - 1
+QUANT = Decimal(1).scaleb(-AMOUNT_PLACES)
+
+
+def _aliases(choices: Any, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    found = {c.value: c.value for c in choices}
+    found.update({str(c.label).lower().replace(" ", "_"): c.value for c in choices})
+    found.update(extra or {})
+    return found
+
+
+_TYPES = _aliases(TransactionType, {"purchase": "payment", "debit_card": "payment"})
+_STATUSES = _aliases(
+    TransactionStatus,
+    {
+        "success": "successful",
+        "succeeded": "successful",
+        "completed": "successful",
+        "declined": "failed",
+        "rejected": "failed",
+        "reversal": "reversed",
+    },
+)
+_DIRECTIONS = _aliases(
+    Direction,
+    {
+        "incoming": "in",
+        "inbound": "in",
+        "credit": "in",
+        "outgoing": "out",
+        "outbound": "out",
+        "debit": "out",
+    },
+)
+_CHANNELS = _aliases(Channel, {"app": "mobile_app", "mobile": "mobile_app", "netbanking": "web"})
+_DEVICE_TYPES = _aliases(DeviceType, {"pos_terminal": "pos", "phone": "mobile", "browser": "web"})
+_ACCOUNT_KINDS = _aliases(AccountKind)
+
+CSV_COLUMNS = (
+    "transaction_id",
+    "customer",
+    "occurred_at",
+    "amount",
+    "currency",
+    "type",
+    "direction",
+    "status",
+    "failure_reason",
+    "channel",
+    "account",
+    "description",
+    "merchant_id",
+    "merchant_name",
+    "merchant_mcc",
+    "merchant_category",
+    "merchant_city",
+    "merchant_country",
+    "device_id",
+    "device_type",
+    "device_model",
+    "device_os",
+    "original_transaction_id",
+    "source",
+)
+
+
+class BatchRejected(Exception):
+    """``atomic=true`` and at least one row is bad: nothing was stored."""
+
+    def __init__(self, result: IntakeResult) -> None:
+        super().__init__("batch rejected")
+        self.result = result
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+@dataclass
+class TxInput:
+    """One parsed, normalized transaction, ready to store."""
+
+    index: int
+    row: int
+    source: str
+    external_id: str
+    customer_ref: str | int
+    account_kind: str
+    occurred_at: dt.datetime
+    amount: Decimal
+    currency: str
+    amount_base: Decimal
+    type: str
+    direction: str
+    status: str
+    failure_reason: str = ""
+    channel: str = ""
+    description: str = ""
+    merchant: dict[str, str] | None = None
+    device: dict[str, str] | None = None
+    original_ref: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.external_id)
+
+
+class _Errors(dict[str, list[str]]):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def _text(raw: Mapping[str, Any], name: str, errors: _Errors, max_length: int) -> str:
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        errors.add(name, "Enter text.")
+        return ""
+    text = str(value).strip()
+    if len(text) > max_length:
+        errors.add(name, f"Keep it under {max_length:,} characters.")
+        return text[:max_length]
+    return text
+
+
+def _choice(
+    raw: Mapping[str, Any],
+    name: str,
+    aliases: Mapping[str, str],
+    errors: _Errors,
+    labels: Iterable[str],
+    default: str | None = None,
+) -> str:
+    value = raw.get(name)
+    if value in (None, "") and default is not None:
+        return default
+    found = None
+    if isinstance(value, str):
+        found = aliases.get(value.strip().lower().replace(" ", "_").replace("-", "_"))
+    if found is None:
+        errors.add(name, "Choose one of: " + ", ".join(labels) + ".")
+        return ""
+    return found
+
+
+def parse_amount(value: Any, currency: str) -> Decimal | str:
+    """A Decimal with at most the currency's decimals, or the error message.
+
+    Amounts travel as strings ("1250.50") or exact JSON numbers (the API parses JSON numbers
+    as Decimal); a Python float is refused, since it may already have lost the exact value.
+    """
+    if isinstance(value, bool | float):
+        return 'Send the amount as a string or an exact decimal, e.g. "1250.50".'
+    if isinstance(value, str):
+        value = value.strip().replace(",", "")
+    if value in (None, ""):
+        return "Enter the amount."
+    try:
+        amount = Decimal(value) if isinstance(value, int | str | Decimal) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        return 'Enter the amount as a number, e.g. "1250.50".'
+    if amount <= 0:
+        return "Enter an amount above zero; the type says whether money comes in or goes out."
+    if amount > MAX_AMOUNT:
+        return "The amount is too large."
+    places = currencies.minor_units(currency) if currency else AMOUNT_PLACES
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        return f"{currency or 'This currency'} has {places} decimal places; the amount has more."
+    return amount.quantize(QUANT)
+
+
+def _currency(raw: Mapping[str, Any], errors: _Errors) -> str:
+    value = raw.get("currency")
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if not code:
+        errors.add("currency", "Enter the ISO 4217 currency code, e.g. INR.")
+    elif not currencies.is_valid(code):
+        errors.add("currency", f"“{code[:10]}” is not an ISO 4217 currency code.")
+    elif currencies.rate(code) is None:
+        errors.add(
+            "currency",
+            f"No exchange rate to {currencies.base_currency()} is configured for {code} "
+            "(TRANSACTION_FX_RATES).",
+        )
+    else:
+        return code
+    return ""
+
+
+def _occurred_at(value: Any, now: dt.datetime) -> dt.datetime | str:
+    """A datetime, or the error message. ISO 8601 or Unix time (s or ms)."""
+    when: dt.datetime | None = None
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        seconds = float(value) / 1000 if value > 10**11 else float(value)
+        try:
+            when = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            when = None
+    elif isinstance(value, str) and value.strip():
+        try:
+            when = parse_datetime(value.strip())
+        except ValueError:
+            when = None
+    else:
+        return "Give the time of the transaction (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
+    if when is None:
+        return "Enter a valid date and time (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when > now + FUTURE_TOLERANCE:
+        return "The transaction cannot be in the future."
+    return when
+
+
+def _customer_ref(raw: Mapping[str, Any], errors: _Errors) -> str | int:
+    value = raw.get("customer", raw.get("client_id"))
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:20]
+    errors.add("customer", "Give the customer's client ID (e.g. CD000123) or id.")
+    return ""
+
+
+def _nested(raw: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """``{"merchant": {"id": ...}}`` and flat ``merchant_id`` columns read the same."""
+    nested = raw.get(prefix)
+    flat = {k[len(prefix) + 1 :]: v for k, v in raw.items() if k.startswith(prefix + "_")}
+    if isinstance(nested, Mapping):
+        flat.update(nested)
+    elif isinstance(nested, str | int) and nested != "":
+        flat.setdefault("id", nested)
+    return flat
+
+
+def _merchant(raw: Mapping[str, Any], errors: _Errors) -> dict[str, str] | None:
+    data = _nested(raw, "merchant")
+    mid = _text(data, "id", errors, 64)
+    if not mid:
+        return None
+    found = {
+        "merchant_id": mid,
+        "name": _text(data, "name", errors, 200),
+        "mcc": _text(data, "mcc", errors, 4),
+        "category": _text(data, "category", errors, 100),
+        "city": _text(data, "city", errors, 100),
+        "country": _text(data, "country", errors, 2).upper(),
+    }
+    if found["mcc"] and not (len(found["mcc"]) == 4 and found["mcc"].isdigit()):
+        errors.add("merchant_mcc", "Enter the 4-digit merchant category code.")
+    return found
+
+
+def _device(raw: Mapping[str, Any], errors: _Errors) -> dict[str, str] | None:
+    data = _nested(raw, "device")
+    did = _text(data, "id", errors, 128)
+    if not did:
+        return None
+    kind = ""
+    if data.get("type") not in (None, ""):
+        kind = _choice(data, "type", _DEVICE_TYPES, errors, DeviceType.labels)
+    return {
+        "device_id": did,
+        "device_type": kind,
+        "model": _text(data, "model", errors, 100),
+        "os": _text(data, "os", errors, 100),
+    }
+
+
+def parse_transaction(
+    raw: Any,
+    *,
+    now: dt.datetime | None = None,
+    source: str = "api",
+    index: int = 0,
+    row: int = 1,
+) -> TxInput:
+    """Check and normalize one transaction; raises ValidationError naming every bad field."""
+    if not isinstance(raw, Mapping):
+        raise ValidationError({"non_field_errors": ["Each transaction must be a JSON object."]})
+    errors = _Errors()
+    now = now or timezone.now()
+    external_id = _text(raw, "transaction_id", errors, 64)
+    if not external_id and "transaction_id" not in errors:
+        errors.add("transaction_id", "Give the transaction's id (unique per source).")
+    src = _text(raw, "source", errors, 64) or source
+    customer_ref = _customer_ref(raw, errors)
+    currency = _currency(raw, errors)
+    amount = parse_amount(raw.get("amount"), currency)
+    if isinstance(amount, str):
+        errors.add("amount", amount)
+    type_ = _choice(raw, "type", _TYPES, errors, TransactionType.labels)
+    direction = ""
+    if type_ == TransactionType.TRANSFER:
+        direction = _choice(raw, "direction", _DIRECTIONS, errors, ["in", "out"])
+    status = _choice(raw, "status", _STATUSES, errors, TransactionStatus.labels, "successful")
+    when = _occurred_at(raw.get("occurred_at"), now)
+    if isinstance(when, str):
+        errors.add("occurred_at", when)
+    channel = ""
+    if raw.get("channel") not in (None, ""):
+        channel = _choice(raw, "channel", _CHANNELS, errors, Channel.labels)
+    kind = _choice(raw, "account", _ACCOUNT_KINDS, errors, AccountKind.labels, "wallet")
+    failure_reason = _text(raw, "failure_reason", errors, 255)
+    description = _text(raw, "description", errors, 255)
+    merchant = _merchant(raw, errors)
+    device = _device(raw, errors)
+    original = _text(raw, "original_transaction_id", errors, 64)
+    if errors:
+        raise ValidationError(dict(errors))
+    assert isinstance(amount, Decimal) and isinstance(when, dt.datetime)
+    return TxInput(
+        index=index,
+        row=row,
+        source=src,
+        external_id=external_id,
+        customer_ref=customer_ref,
+        account_kind=kind,
+        occurred_at=when,
+        amount=amount,
+        currency=currency,
+        amount_base=currencies.to_base(amount, currency),
+        type=type_,
+        direction=direction,
+        status=status,
+        failure_reason=failure_reason if status == TransactionStatus.FAILED else "",
+        channel=channel,
+        description=description,
+        merchant=merchant,
+        device=device,
+        original_ref=original,
+    )
+
+
+def rows_from_csv(data: bytes | str) -> list[dict[str, str]]:
+    """CSV (UTF-8, header row, columns as ``CSV_COLUMNS``) -> row dicts for the intake."""
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "transaction_id" not in reader.fieldnames:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    "The CSV needs a header row with at least transaction_id, "
+                    "customer, occurred_at, amount, currency, type.",
+                    code="invalid_csv",
+                )
+            }
+        )
+    unknown = set(reader.fieldnames) - set(CSV_COLUMNS)
+    if unknown:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    "Unknown columns: " + ", ".join(sorted(unknown)) + ".", code="invalid_csv"
+                )
+            }
+        )
+    return [{k: v for k, v in r.items() if k and v not in (None, "")} for r in reader]
+
+
+# ----------------------------------------------------------------------------- result
+
+
+@dataclass
+class IntakeResult:
+    received: int = 0
+    created: list[dict[str, Any]] = field(default_factory=list)
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    existing: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    alerts: int = 0
+    stored: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        def by_index(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return sorted(items, key=lambda e: e["index"])
+
+        return {
+            "received": self.received,
+            "stored": self.stored,
+            "created_count": len(self.created),
+            "updated_count": len(self.updated),
+            "existing_count": len(self.existing),
+            "error_count": len(self.errors),
+            "alert_count": self.alerts,
+            "created": by_index(self.created),
+            "updated": by_index(self.updated),
+            "existing": by_index(self.existing),
+            "errors": by_index(self.errors),
+        }
+
+
+def _row_error(index: int, row: int, raw: Any, errors: Mapping[str, list[str]]) -> dict[str, Any]:
+    tid = raw.get("transaction_id") if isinstance(raw, Mapping) else None
+    return {"index": index, "row": row, "transaction_id": tid, "errors": dict(errors)}
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def intake_transactions(
+    rows: Any, *, actor: Any, source: str = "api", atomic: bool = False, first_row: int = 1
+) -> IntakeResult:
+    """Store a batch; see the module docstring. ``first_row`` numbers the rows in reports
+    (1 for a JSON list; 2 for a CSV file, whose line 1 is the header).
+
+    With ``atomic=True`` a batch with any bad row stores nothing (``BatchRejected``).
+    """
+    require(actor, Module.TRANSACTIONS, Access.WRITE)
+    _check_batch(rows)
+    result = IntakeResult(received=len(rows))
+    now = timezone.now()
+    parsed = _parse_batch(rows, result, source=source, now=now, first_row=first_row)
+    unique = _drop_repeats(parsed, result)
+    if atomic and result.errors:
+        raise BatchRejected(_rejected(result))
+    for attempt in range(4):
+        stored = IntakeResult(received=result.received)
+        try:
+            with transaction.atomic():
+                _store_batch(unique, actor=actor, result=stored, now=now)
+                if atomic and stored.errors:
+                    raise BatchRejected(stored)
+            break
+        except BatchRejected as exc:
+            exc.result.errors += result.errors
+            raise BatchRejected(_rejected(exc.result)) from None
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent request stored some of these keys, or a deadlock was broken:
+            # everything rolled back, so look again.
+            logger.info("transaction intake retry %s: %s", attempt + 1, exc)
+            if attempt == 3:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    stored.existing += result.existing
+    stored.errors += result.errors
+    return stored
+
+
+def _rejected(result: IntakeResult) -> IntakeResult:
+    return IntakeResult(received=result.received, errors=result.errors, stored=False)
+
+
+def _check_batch(rows: Any) -> None:
+    if not isinstance(rows, list):
+        raise ValidationError(
+            {
+                "non_field_errors": ValidationError(
+                    "Send a JSON list of transactions.", code="invalid_batch"
+                )
+            }
+        )
+    if len(rows) > settings.TRANSACTION_MAX_BATCH:
+        message = f"Send at most {settings.TRANSACTION_MAX_BATCH:,} transactions per batch."
+        raise ValidationError(
+            {"non_field_errors": ValidationError(message, code="batch_too_large")}
+        )
+
+
+def _parse_batch(
+    rows: list[Any], result: IntakeResult, *, source: str, now: dt.datetime, first_row: int
+) -> list[TxInput]:
+    parsed = []
+    for index, raw in enumerate(rows):
+        try:
+            parsed.append(
+                parse_transaction(raw, now=now, source=source, index=index, row=index + first_row)
+            )
+        except ValidationError as exc:
+            result.errors.append(_row_error(index, index + first_row, raw, exc.message_dict))
+    return parsed
+
+
+def _drop_repeats(rows: list[TxInput], result: IntakeResult) -> list[TxInput]:
+    first: dict[tuple[str, str], int] = {}
+    unique = []
+    for row in rows:
+        if row.key in first:
+            result.existing.append(
+                {
+                    "index": row.index,
+                    "row": row.row,
+                    "transaction_id": row.external_id,
+                    "of": first[row.key],
+                }
+            )
+        else:
+            first[row.key] = row.index
+            unique.append(row)
+    return unique
+
+
+# ----------------------------------------------------------------------------- storing
+
+
+@dataclass
+class _Books:
+    """Balances, customer totals and device figures of one batch, kept in memory under the
+    row locks and written once at the end."""
+
+    accounts: dict[int, Account]
+    customers: dict[int, Customer]
+    entries: list[tuple[Transaction, str, Decimal, Decimal]] = field(default_factory=list)
+    touched_accounts: set[int] = field(default_factory=set)
+    touched_customers: set[int] = field(default_factory=set)
+
+    def post(self, tx: Transaction, kind: str, signed: Decimal) -> None:
+        account = self.accounts[tx.account_id]  # type: ignore[index]
+        account.balance += signed
+        account.entry_count += 1
+        self.entries.append((tx, kind, signed, account.balance))
+        self.touched_accounts.add(account.pk)
+
+    def count_success(self, tx: Transaction, sign: int) -> None:
+        customer = self.customers[tx.customer_id]
+        customer.transaction_volume += sign * tx.amount_base
+        customer.transaction_count += sign
+        if sign > 0:
+            account = self.accounts[tx.account_id]  # type: ignore[index]
+            for record in (customer, account):
+                if (
+                    record.last_transaction_at is None
+                    or record.last_transaction_at < tx.occurred_at
+                ):
+                    record.last_transaction_at = tx.occurred_at
+        self.touched_customers.add(customer.pk)
+
+
+@dataclass
+class _Batch:
+    """What the store step learned, for the rules, timeline and messages."""
+
+    rows: list[TxInput]
+    txs: list[Transaction]
+    customers: dict[int, Customer]
+    merchants: dict[str, Merchant]
+    devices: dict[str, Device]
+    links: dict[tuple[int, int], CustomerDevice]
+    gated: dict[int, str] = field(default_factory=dict)  # tx index in txs -> reason
+    accounts_before: dict[int, dt.datetime | None] = field(default_factory=dict)
+
+
+def _store_batch(
+    rows: list[TxInput], *, actor: Any, result: IntakeResult, now: dt.datetime
+) -> None:
+    known = _known(rows)
+    new = [r for r in rows if r.key not in known]
+    changes: list[tuple[TxInput, dict[str, Any]]] = []
+    for r in rows:
+        if r.key not in known:
+            continue
+        stored = known[r.key]
+        if stored["reported_status"] == r.status:
+            result.existing.append(
+                {
+                    "index": r.index,
+                    "row": r.row,
+                    "transaction_id": r.external_id,
+                    "id": stored["id"],
+                }
+            )
+        else:
+            changes.append((r, stored))
+    customers = _lock_customers(new, [s["customer_id"] for _, s in changes], result)
+    new = [r for r in new if _customer_of(r, customers) is not None]
+    accounts = _lock_accounts(new, customers, [s["account_id"] for _, s in changes])
+    merchants = _ensure_merchants(new)
+    devices = _ensure_devices(new)
+    books = _Books(accounts=accounts, customers={c.pk: c for c in customers.values()})
+    batch = _Batch(
+        rows=new,
+        txs=[],
+        customers=books.customers,
+        merchants=merchants,
+        devices=devices,
+        links={},
+        accounts_before={a.pk: a.last_transaction_at for a in accounts.values()},
+    )
+    _build(new, customers, batch, books)
+    Transaction.objects.bulk_create(batch.txs, batch_size=1000)
+    for row, tx in zip(new, batch.txs, strict=True):
+        result.created.append(
+            {
+                "index": row.index,
+                "row": row.row,
+                "transaction_id": row.external_id,
+                "id": tx.pk,
+                "status": tx.status,
+            }
+        )
+    changed = _apply_changes(changes, books, result)
+    batch.links = _upsert_links(batch)
+    _write_books(books)
+    _update_devices(batch)
+    alerts = _run_rules(batch, now=now)
+    alerts += _blocked_alerts(batch, now=now)
+    result.alerts = len(alerts)
+    _timeline(batch, alerts)
+    _after_commit(batch, alerts, actor=actor)
+    if batch.txs or changed:
+        audit.record(
+            actor=actor,
+            action="create",
+            target=audit.Target(
+                Transaction._meta.label_lower,
+                "",
+                f"Transaction intake of {len(batch.txs)} transactions",
+            ),
+            changes={
+                "created": len(batch.txs),
+                "status_changes": changed,
+                "failed": sum(1 for t in batch.txs if t.status == "failed"),
+                "alerts": [a.pk for a in alerts][:1000],
+                "first_id": batch.txs[0].pk if batch.txs else None,
+                "last_id": batch.txs[-1].pk if batch.txs else None,
+            },
+        )
+
+
+def _known(rows: list[TxInput]) -> dict[tuple[str, str], dict[str, Any]]:
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_source[row.source].append(row.external_id)
+    if not by_source:
+        return {}
+    condition = Q()
+    for src, ids in by_source.items():
+        condition |= Q(source=src, external_id__in=ids)
+    fields = (
+        "id",
+        "source",
+        "external_id",
+        "status",
+        "reported_status",
+        "customer_id",
+        "account_id",
+    )
+    return {
+        (v["source"], v["external_id"]): v
+        for v in Transaction.objects.filter(condition).values(*fields)
+    }
+
+
+_CUSTOMER_FIELDS = (
+    "id",
+    "client_id",
+    "status",
+    "first_name",
+    "last_name",
+    "mobile",
+    "income_band",
+    "transaction_volume",
+    "transaction_count",
+    "last_transaction_at",
+)
+
+
+def _lock_customers(
+    rows: list[TxInput], extra_ids: list[int], result: IntakeResult
+) -> dict[str | int, Customer]:
+    """Customers by the reference the rows used (client ID or id), locked in id order.
+
+    Rows naming an unknown customer become row errors."""
+    refs = {r.customer_ref for r in rows}
+    codes = [r for r in refs if isinstance(r, str)]
+    ids = [r for r in refs if isinstance(r, int)] + list(extra_ids)
+    found: dict[str | int, Customer] = {}
+    if codes or ids:
+        qs = (
+            Customer.objects.select_for_update(of=("self",))
+            .filter(Q(client_id__in=codes) | Q(pk__in=ids))
+            .only(*_CUSTOMER_FIELDS)
+            .order_by("pk")
+        )
+        for c in qs:
+            found[c.pk] = c
+            found[c.client_id] = c
+    for r in rows:
+        if r.customer_ref not in found:
+            result.errors.append(
+                {
+                    "index": r.index,
+                    "row": r.row,
+                    "transaction_id": r.external_id,
+                    "errors": {"customer": [f"No customer “{r.customer_ref}”."]},
+                }
+            )
+    return found
+
+
+def _customer_of(row: TxInput, customers: Mapping[str | int, Customer]) -> Customer | None:
+    return customers.get(row.customer_ref)
+
+
+def _lock_accounts(
+    rows: list[TxInput], customers: Mapping[str | int, Customer], extra_ids: list[int | None]
+) -> dict[int, Account]:
+    """The accounts the rows post to, opened on first sight, locked in id order."""
+    wanted = {(customers[r.customer_ref].pk, r.account_kind, r.currency) for r in rows}
+    customer_ids = {k[0] for k in wanted}
+    existing = set(
+        Account.objects.filter(customer_id__in=customer_ids).values_list(
+            "customer_id", "kind", "currency"
+        )
+    )
+    missing = sorted(wanted - existing)
+    if missing:
+        Account.objects.bulk_create(
+            [Account(customer_id=c, kind=k, currency=cur) for c, k, cur in missing]
+        )
+    ids = [i for i in extra_ids if i is not None]
+    qs = Account.objects.select_for_update().filter(Q(customer_id__in=customer_ids) | Q(pk__in=ids))
+    return {a.pk: a for a in qs.order_by("pk")}
+
+
+def _ensure_merchants(rows: list[TxInput]) -> dict[str, Merchant]:
+    """Merchants by merchant_id; unknown ones created (in key order) from the first row."""
+    first: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r.merchant and r.merchant["merchant_id"] not in first:
+            first[r.merchant["merchant_id"]] = r.merchant
+    if not first:
+        return {}
+    found = {m.merchant_id: m for m in Merchant.objects.filter(merchant_id__in=list(first))}
+    missing = sorted(set(first) - set(found))
+    if missing:
+        Merchant.objects.bulk_create([Merchant(**first[m]) for m in missing], ignore_conflicts=True)
+        found.update({m.merchant_id: m for m in Merchant.objects.filter(merchant_id__in=missing)})
+    return found
+
+
+def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
+    """Devices by device_id, created on first sight (key order), then locked in id order."""
+    first: dict[str, tuple[dict[str, str], dt.datetime]] = {}
+    for r in rows:
+        if r.device:
+            did = r.device["device_id"]
+            if did not in first or r.occurred_at < first[did][1]:
+                first[did] = (r.device, r.occurred_at)
+    if not first:
+        return {}
+    known = set(
+        Device.objects.filter(device_id__in=list(first)).values_list("device_id", flat=True)
+    )
+    missing = sorted(set(first) - known)
+    if missing:
+        Device.objects.bulk_create(
+            [
+                Device(**first[d][0], first_seen_at=first[d][1], last_seen_at=first[d][1])
+                for d in missing
+            ],
+            ignore_conflicts=True,
+        )
+    qs = Device.objects.select_for_update().filter(device_id__in=list(first)).order_by("pk")
+    return {d.device_id: d for d in qs}
+
+
+def _build(
+    rows: list[TxInput], customers: Mapping[str | int, Customer], batch: _Batch, books: _Books
+) -> None:
+    """Gate, check funds and post each new row in batch order (in memory)."""
+    by_key = {(a.customer_id, a.kind, a.currency): a for a in books.accounts.values()}
+    originals = _originals(rows)
+    for row in rows:
+        customer = customers[row.customer_ref]
+        account = by_key[(customer.pk, row.account_kind, row.currency)]
+        device = batch.devices.get(row.device["device_id"]) if row.device else None
+        merchant = batch.merchants.get(row.merchant["merchant_id"]) if row.merchant else None
+        tx = Transaction(
+            source=row.source,
+            external_id=row.external_id,
+            customer_id=customer.pk,
+            account_id=account.pk,
+            occurred_at=row.occurred_at,
+            amount=row.amount,
+            currency=row.currency,
+            amount_base=row.amount_base,
+            type=row.type,
+            direction=row.direction,
+            merchant=merchant,
+            device=device,
+            channel=row.channel,
+            status=row.status,
+            reported_status=row.status,
+            failure_reason=row.failure_reason,
+            description=row.description,
+            original_id=originals.get((row.source, row.original_ref)),
+        )
+        tx.customer = customer
+        reason = _gate(customer, device) if row.status != TransactionStatus.FAILED else None
+        if reason:
+            tx.status, tx.failure_reason = TransactionStatus.FAILED, reason
+            batch.gated[len(batch.txs)] = reason
+        elif tx.status == TransactionStatus.SUCCESSFUL:
+            _post_new(tx, account, books)
+        batch.txs.append(tx)
+
+
+def _originals(rows: list[TxInput]) -> dict[tuple[str, str], int]:
+    refs = {(r.source, r.original_ref) for r in rows if r.original_ref}
+    if not refs:
+        return {}
+    condition = Q()
+    for src, ext in refs:
+        condition |= Q(source=src, external_id=ext)
+    return {
+        (s, e): pk
+        for pk, s, e in Transaction.objects.filter(condition).values_list(
+            "pk", "source", "external_id"
+        )
+    }
+
+
+def _gate(customer: Customer, device: Device | None) -> str | None:
+    if customer.status != Status.ACTIVE:
+        return FailureReason.CUSTOMER_INACTIVE
+    if device is not None and device.is_blocked:
+        return FailureReason.DEVICE_BLOCKED
+    return None
+
+
+def _post_new(tx: Transaction, account: Account, books: _Books) -> None:
+    """Post a successful transaction, or fail it for insufficient funds."""
+    signed = tx.signed_amount
+    if signed < 0 and account.balance + signed < -account.overdraft_limit:
+        tx.status, tx.failure_reason = TransactionStatus.FAILED, FailureReason.INSUFFICIENT_FUNDS
+        return
+    books.post(tx, LedgerEntry.Kind.POSTING, signed)
+    books.count_success(tx, +1)
+
+
+# ----------------------------------------------------------------------------- status changes
+
+
+def _apply_changes(
+    changes: list[tuple[TxInput, dict[str, Any]]], books: _Books, result: IntakeResult
+) -> int:
+    """A known transaction sent with a new status: pending -> successful/failed,
+    successful -> reversed. Anything else is a row error; the row stays as stored."""
+    if not changes:
+        return 0
+    ids = [s["id"] for _, s in changes]
+    locked = {t.pk: t for t in Transaction.objects.select_for_update().filter(pk__in=ids)}
+    done = 0
+    for row, stored in changes:
+        tx = locked[stored["id"]]
+        message = change_status(tx, row.status, books=books, reason=row.failure_reason)
+        entry = {"index": row.index, "row": row.row, "transaction_id": row.external_id}
+        if message:
+            result.errors.append({**entry, "errors": {"status": [message]}})
+        else:
+            done += 1
+            result.updated.append({**entry, "id": tx.pk, "status": tx.status})
+    return done
+
+
+def change_status(tx: Transaction, target: str, *, books: _Books, reason: str = "") -> str | None:
+    """Apply a status change to a locked transaction (ledger and totals in ``books``);
+    return an error message instead when the transition table forbids it."""
+    if target == tx.status:
+        tx.reported_status = target
+        tx.save(update_fields=["reported_status", "updated_at"])
+        return None
+    if target not in TRANSACTION_TRANSITIONS[tx.status]:
+        return (
+            f"A {tx.get_status_display().lower()} transaction cannot become "
+            f"{TransactionStatus(target).label.lower()}."
+        )
+    old = tx.status
+    tx.status, tx.reported_status = target, target
+    if target == TransactionStatus.SUCCESSFUL:
+        account = books.accounts[tx.account_id]  # type: ignore[index]
+        _post_new(tx, account, books)
+        if tx.status == TransactionStatus.FAILED:
+            tx.reported_status = target
+    elif target == TransactionStatus.FAILED:
+        tx.failure_reason = reason
+    elif target == TransactionStatus.REVERSED and old == TransactionStatus.SUCCESSFUL:
+        books.post(tx, LedgerEntry.Kind.REVERSAL, -tx.signed_amount)
+        books.count_success(tx, -1)
+    tx.save(update_fields=["status", "reported_status", "failure_reason", "updated_at"])
+    return None
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def _write_books(books: _Books) -> None:
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                account_id=cast(int, tx.account_id),
+                transaction_id=tx.pk,
+                kind=kind,
+                amount=amount,
+                balance_after=after,
+            )
+            for tx, kind, amount, after in books.entries
+        ],
+        batch_size=1000,
+    )
+    accounts = [books.accounts[pk] for pk in sorted(books.touched_accounts)]
+    set_values(
+        Account,
+        ("balance", "entry_count", "last_transaction_at"),
+        [(a.pk, a.balance, a.entry_count, a.last_transaction_at) for a in accounts],
+    )
+    customers = [books.customers[pk] for pk in sorted(books.touched_customers)]
+    set_values(
+        Customer,
+        ("transaction_volume", "transaction_count", "last_transaction_at"),
+        [
+            (c.pk, c.transaction_volume, c.transaction_count, c.last_transaction_at)
+            for c in customers
+        ],
+    )
+
+
+def set_values(
+    model: type[models.Model], names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """``UPDATE table SET a = v.a, ... FROM (VALUES (pk, a, ...), ...)`` per 300 rows.
+
+    Raw SQL because the ORM's per-row alternative (a CASE per row, or a save per row) costs
+    far more than the rest of a batch. Names are quoted, values bound; callers hold the row
+    locks, so absolute values are safe.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    fields = [cast(models.Field[Any, Any], model._meta.get_field(n)) for n in names]
+    table = quote(model._meta.db_table)
+    pg = connection.vendor == "postgresql"
+    casts = (
+        ["::bigint"] + [f"::{f.db_type(connection)}" for f in fields]
+        if pg
+        else [""] * (len(fields) + 1)
+    )
+    sets = ", ".join(f"{quote(f.column)} = v.column{i + 2}" for i, f in enumerate(fields))  # type: ignore[attr-defined]
+    one = "(" + ", ".join(f"%s{c}" for c in casts) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 300):
+            chunk = rows[start : start + 300]
+            params: list[Any] = []
+            for row in chunk:
+                params.append(row[0])
+                params += [
+                    f.get_db_prep_value(v, connection) for f, v in zip(fields, row[1:], strict=True)
+                ]
+            values = ", ".join([one] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v "  # noqa: S608 - quoted names, bound values
+                f"WHERE {table}.{quote(str(model._meta.pk.column))} = v.column1",
+                params,
+            )
+
+
+def _upsert_links(batch: _Batch) -> dict[tuple[int, int], CustomerDevice]:
+    """Customer-device links: new pairs created (a new association), known ones counted."""
+    seen: dict[tuple[int, int], list[Transaction]] = defaultdict(list)
+    for tx in batch.txs:
+        if tx.device_id:
+            seen[(tx.customer_id, tx.device_id)].append(tx)
+    if not seen:
+        return {}
+    customer_ids = {c for c, _ in seen}
+    device_ids = {d for _, d in seen}
+    links = {
+        (link.customer_id, link.device_id): link
+        for link in CustomerDevice.objects.filter(
+            customer_id__in=customer_ids, device_id__in=device_ids
+        )
+    }
+    new, known = [], []
+    for pair, txs in sorted(seen.items()):
+        times = [t.occurred_at for t in txs]
+        failed = sum(1 for t in txs if t.status == TransactionStatus.FAILED)
+        link = links.get(pair)
+        if link is None:
+            link = CustomerDevice(
+                customer_id=pair[0],
+                device_id=pair[1],
+                first_seen_at=min(times),
+                last_seen_at=max(times),
+                transaction_count=len(txs),
+                failed_count=failed,
+            )
+            link.is_new = True  # type: ignore[attr-defined]
+            new.append(link)
+            links[pair] = link
+        else:
+            link.first_seen_at = min(link.first_seen_at, *times)
+            link.last_seen_at = max(link.last_seen_at, *times)
+            link.transaction_count += len(txs)
+            link.failed_count += failed
+            known.append(link)
+    CustomerDevice.objects.bulk_create(new, batch_size=1000)
+    set_values(
+        CustomerDevice,
+        ("first_seen_at", "last_seen_at", "transaction_count", "failed_count"),
+        [
+            (x.pk, x.first_seen_at, x.last_seen_at, x.transaction_count, x.failed_count)
+            for x in known
+        ],
+    )
+    return links
+
+
+def _update_devices(batch: _Batch) -> None:
+    latest: dict[int, dt.datetime] = {}
+    earliest: dict[int, dt.datetime] = {}
+    for tx in batch.txs:
+        if tx.device_id:
+            latest[tx.device_id] = max(latest.get(tx.device_id, tx.occurred_at), tx.occurred_at)
+            earliest[tx.device_id] = min(earliest.get(tx.device_id, tx.occurred_at), tx.occurred_at)
+    rows = []
+    for device in batch.devices.values():
+        if device.pk not in latest:
+            continue
+        first = min(device.first_seen_at, earliest[device.pk])
+        last = max(device.last_seen_at, latest[device.pk])
+        if (first, last) != (device.first_seen_at, device.last_seen_at):
+            device.first_seen_at, device.last_seen_at = first, last
+            rows.append((device.pk, first, last))
+    set_values(Device, ("first_seen_at", "last_seen_at"), sorted(rows))
+
+
+# ----------------------------------------------------------------------------- rules and alerts
+
+
+def _run_rules(batch: _Batch, *, now: dt.datetime) -> list[Alert]:
+    active = [r for r in Rule.objects.filter(enabled=True) if r.rule_type in rules.INTAKE_TYPES]
+    if not active or not batch.txs:
+        return []
+    times = _customer_times(batch, active)
+    previous = _previous_activity(batch)
+    found: list[rules.Candidate] = []
+    for tx in batch.txs:
+        link = batch.links.get((tx.customer_id, tx.device_id)) if tx.device_id else None  # type: ignore[arg-type]
+        facts = rules.TxFacts(
+            tx=tx,
+            merchant=tx.merchant,
+            previous_activity_at=previous.get(tx.pk),
+            device_first_seen_at=link.first_seen_at if link else None,
+        )
+        found += rules.evaluate_transaction(active, facts, times.get(tx.customer_id, []))
+    from .services import store_candidates
+
+    return store_candidates(found, now=now)
+
+
+def _customer_times(batch: _Batch, active: list[Rule]) -> dict[int, list[dt.datetime]]:
+    """Sorted times of each batch customer's successful/pending transactions in the widest
+    velocity window (one query, after the batch itself was stored)."""
+    minutes = [int(r.parameters["minutes"]) for r in active if r.rule_type == "velocity"]
+    if not minutes:
+        return {}
+    window = dt.timedelta(minutes=max(minutes))
+    start = min(t.occurred_at for t in batch.txs) - window
+    end = max(t.occurred_at for t in batch.txs)
+    rows = Transaction.objects.filter(
+        customer_id__in={t.customer_id for t in batch.txs},
+        occurred_at__gt=start,
+        occurred_at__lte=end,
+        status__in=rules.ACTIVE_STATUSES,
+    ).values_list("customer_id", "occurred_at")
+    times: dict[int, list[dt.datetime]] = defaultdict(list)
+    for customer_id, at in rows:
+        times[customer_id].append(at)
+    for values in times.values():
+        values.sort()
+    return times
+
+
+def _previous_activity(batch: _Batch) -> dict[int, dt.datetime | None]:
+    """Each new successful transaction's previous successful one on its account (the
+    account's last before the batch, or an earlier one in the batch)."""
+    by_account: dict[int, list[Transaction]] = defaultdict(list)
+    for tx in batch.txs:
+        if tx.status == TransactionStatus.SUCCESSFUL:
+            by_account[tx.account_id].append(tx)  # type: ignore[index]
+    if not by_account:
+        return {}
+    before = batch.accounts_before
+    found: dict[int, dt.datetime | None] = {}
+    for account_id, txs in by_account.items():
+        prev = before.get(account_id)
+        for tx in sorted(txs, key=lambda t: t.occurred_at):
+            found[tx.pk] = prev
+            prev = tx.occurred_at if prev is None else max(prev, tx.occurred_at)
+    return found
+
+
+def _blocked_alerts(batch: _Batch, *, now: dt.datetime) -> list[Alert]:
+    """One alert per blocked attempt (customer not active, device blocked)."""
+    if not batch.gated:
+        return []
+    alerts = [
+        Alert(
+            kind=AlertKind.BLOCKED_ATTEMPT,
+            customer_id=batch.txs[i].customer_id,
+            severity=Severity.HIGH,
+            title=f"Blocked attempt: {reason}",
+            details={"reason": reason, "amount_base": str(batch.txs[i].amount_base)},
+            dedupe_key=f"blocked:t{batch.txs[i].pk}",
+            created_at=now,
+        )
+        for i, reason in batch.gated.items()
+    ]
+    Alert.objects.bulk_create(alerts)
+    Through = Alert.transactions.through
+    Through.objects.bulk_create(
+        [
+            Through(alert_id=a.pk, transaction_id=batch.txs[i].pk)
+            for a, i in zip(alerts, batch.gated, strict=True)
+        ]
+    )
+    for a, i in zip(alerts, batch.gated, strict=True):
+        a.evidence_ids = [batch.txs[i].pk]  # type: ignore[attr-defined]
+    return alerts
+
+
+# ----------------------------------------------------------------------------- timeline, SMS
+
+
+def large_amount() -> Decimal:
+    return Decimal(str(settings.TRANSACTION_LARGE_AMOUNT))
+
+
+def _describe(tx: Transaction) -> str:
+    kind = tx.get_type_display()
+    if tx.type == TransactionType.TRANSFER:
+        kind = f"{tx.get_direction_display()} transfer"
+    where = f" at {tx.merchant}" if tx.merchant else ""
+    text = f"{kind} of {tx.currency} {tx.amount_display}{where}"
+    if tx.status == TransactionStatus.FAILED:
+        text += " failed" + (f": {tx.failure_reason}" if tx.failure_reason else "")
+    elif tx.status != TransactionStatus.SUCCESSFUL:
+        text += f" ({tx.get_status_display().lower()})"
+    return text
+
+
+def _timeline(batch: _Batch, alerts: list[Alert]) -> None:
+    """One "transaction" activity for each transaction that matters: large, failed or
+    blocked, or with an alert. Ordinary ones stay off the timeline."""
+    flagged: dict[int, list[str]] = defaultdict(list)
+    for alert in alerts:
+        for pk in getattr(alert, "evidence_ids", []):
+            flagged[pk].append(alert.title)
+    limit = large_amount()
+    entries: list[Activity] = []
+    latest: dict[int, dt.datetime] = {}
+    for tx in batch.txs:
+        reasons = []
+        if tx.amount_base >= limit:
+            reasons.append("large")
+        if tx.status == TransactionStatus.FAILED:
+            reasons.append("failed")
+        if flagged.get(tx.pk):
+            reasons.append("alert")
+        if not reasons:
+            continue
+        entries.append(
+            Activity(
+                customer_id=tx.customer_id,
+                subject_type=Transaction._meta.label_lower,
+                subject_id=str(tx.pk),
+                kind=Kind.TRANSACTION,
+                body=_describe(tx),
+                data={
+                    "transaction": tx.pk,
+                    "transaction_id": tx.external_id,
+                    "amount": str(tx.amount),
+                    "currency": tx.currency,
+                    "status": tx.status,
+                    "reasons": reasons,
+                    "alerts": flagged.get(tx.pk, []),
+                },
+                created_at=tx.occurred_at,
+            )
+        )
+        latest[tx.customer_id] = max(latest.get(tx.customer_id, tx.occurred_at), tx.occurred_at)
+    Activity.objects.bulk_create(entries, batch_size=1000)
+    move_forward(Customer, "last_activity_at", latest)
+
+
+def move_forward(model: type[models.Model], name: str, latest: Mapping[int, dt.datetime]) -> None:
+    """Move a timestamp column forward to each row's time (never backward)."""
+    if not latest:
+        return
+    quote = connection.ops.quote_name
+    f = cast(models.Field[Any, Any], model._meta.get_field(name))
+    table, column = quote(model._meta.db_table), quote(f.column)
+    pg_cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+    items = sorted(latest.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 400):
+            chunk = items[start : start + 400]
+            params: list[Any] = []
+            for pk, at in chunk:
+                params += [pk, f.get_db_prep_value(at, connection)]
+            cursor.execute(
+                f"UPDATE {table} SET {column} = v.column2 FROM (VALUES "  # noqa: S608
+                + ", ".join([f"(%s, %s{pg_cast})"] * len(chunk))
+                + f") AS v WHERE {table}.{quote(str(model._meta.pk.column))} = v.column1 "
+                f"AND ({table}.{column} IS NULL OR {table}.{column} < v.column2)",
+                params,
+            )
+
+
+def _after_commit(batch: _Batch, alerts: list[Alert], *, actor: Any) -> None:
+    """SMS for large transactions and blocked attempts; risk recompute for alerted customers.
+    Both run only once the batch has committed."""
+    limit = large_amount()
+    gated = set(batch.gated)
+    for i, tx in enumerate(batch.txs):
+        blocked = i in gated
+        if blocked or (tx.status == TransactionStatus.SUCCESSFUL and tx.amount_base >= limit):
+            transaction.on_commit(partial(send_sms_alert, tx, actor=actor, blocked=blocked))
+    customers = {a.customer_id for a in alerts}
+    if customers:
+        request_risk_recompute(
+            [batch.customers[c] for c in sorted(customers)], reason="Transaction monitoring alert"
+        )
+
+
+def send_sms_alert(tx: Transaction, *, actor: Any, blocked: bool) -> None:
+    from clientdesk.comms.services import queue_customer_message
+
+    label = tx.get_type_display()
+    if tx.type == TransactionType.TRANSFER:
+        label = f"{tx.get_direction_display()} transfer"
+    if blocked:
+        label = f"Blocked {label.lower()} attempt"
+    local = timezone.localtime(tx.occurred_at)
+    try:
+        queue_customer_message(
+            tx.customer,
+            actor=actor,
+            event="transaction_alert",
+            channel="sms",
+            context={
+                "transaction_type": label,
+                "amount": tx.amount_display,
+                "currency": tx.currency,
+                "reference": tx.external_id,
+                "occurred_at": local.strftime("%d %b %Y, %H:%M"),
+            },
+        )
+    except Exception:  # the transaction is stored; a message problem must not hide that
+        logger.exception("SMS alert for transaction %s not queued", tx.pk)
+
+
+def request_risk_recompute(customers: Iterable[Customer], *, reason: str) -> None:
+    """Ask the screening module to recompute risk (when it has the risk registry).
+
+    A few customers: through ``request_recompute`` (after commit, in this process). Many (a
+    bulk intake or the nightly run): one background task after commit, so the intake does
+    not wait for hundreds of risk profiles."""
+    if importlib.util.find_spec("clientdesk.screening.risk") is None:
+        return
+    from clientdesk.screening.risk import request_recompute
+
+    customers = list(customers)
+    if len(customers) <= RISK_INLINE_MAX:
+        for customer in customers:
+            request_recompute(customer, reason=reason)
+        return
+    from .tasks import recompute_risk
+
+    ids = sorted(c.pk for c in customers)
+    transaction.on_commit(partial(recompute_risk.enqueue, ids, reason))

@@ -1,0 +1,28 @@
+"""Background work for transactions (Django Tasks API), scheduled in ``apps.TransactionsConfig``."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from clientdesk.core import context
+
+from . import services
+
+
+@task()
+def run_nightly_rules() -> dict[str, int]:
+    """Nightly: the aggregate monitoring rules (volume, structuring, income) over the period
+    that ended at midnight; alerts are stored once per customer and period."""
+    with context.action_context(context.task_context()):
+        return services.run_nightly_rules()
+
+
+@task()
+def recompute_risk(customer_ids: list[int], reason: str) -> int:
+    """Recompute the risk profiles of customers a bulk intake raised alerts for."""
+    from clientdesk.screening.services import recompute_risk_for_id
+
+    with context.action_context(context.task_context()):
+        for pk in customer_ids:
+            recompute_risk_for_id(pk, reason=reason)
+    return len(customer_ids)
