@@ -28,6 +28,10 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "Exported"
     PERMISSION_CHANGE = "permission_change", "Permissions changed"
     KEY_ROTATION = "key_rotation", "Encryption keys rotated"
+    ASSIGN = "assign", "Assigned"
+    NOTE = "note", "Note added"
+    REVERSE = "reverse", "Reversed"
+    MONITORING_RUN = "monitoring_run", "Monitoring rules run"
 
 
 class AuditEvent(models.Model):
