@@ -478,3 +478,34 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     }
 )
 # ------------------------------------------------------------------- end of screening block
+
+# --- KYC documents (clientdesk.kyc; see docs/kyc.md) ------------------------------------------
+# Uploads larger than this are refused before anything is stored.
+KYC_MAX_UPLOAD_BYTES = int(os.environ.get("KYC_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+# Images: shorter side below half of this is refused, below it a warning; Laplacian-variance
+# sharpness below the threshold is a "blurred" warning; more pixels than this is a bomb.
+KYC_MIN_IMAGE_SIDE = int(os.environ.get("KYC_MIN_IMAGE_SIDE", "600"))
+KYC_BLUR_THRESHOLD = float(os.environ.get("KYC_BLUR_THRESHOLD", "100"))
+KYC_MAX_PIXELS = int(os.environ.get("KYC_MAX_PIXELS", "50000000"))
+KYC_MAX_PDF_PAGES = int(os.environ.get("KYC_MAX_PDF_PAGES", "50"))
+# A proof of address older than this (about 3 months) fails its date check.
+KYC_ADDRESS_PROOF_MAX_AGE_DAYS = int(os.environ.get("KYC_ADDRESS_PROOF_MAX_AGE_DAYS", "92"))
+# Fuzzy name match (0-100) that counts as the same name on a document.
+KYC_NAME_MATCH_THRESHOLD = float(os.environ.get("KYC_NAME_MATCH_THRESHOLD", "85"))
+# Tesseract OCR (Debian package tesseract-ocr) and its time limit per run, in seconds.
+KYC_OCR = env_bool("KYC_OCR", True)
+KYC_OCR_TIMEOUT = float(os.environ.get("KYC_OCR_TIMEOUT", "20"))
+# Pending -> Active needs an approved KYC (ID proof and proof of address). Off by default
+# only under CLIENTDESK_ENV=test, where older suites activate customers without documents;
+# the KYC tests switch it on.
+KYC_REQUIRED_FOR_ACTIVATION = env_bool("KYC_REQUIRED_FOR_ACTIVATION", not TESTING)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "KycDocumentKindEnum": "clientdesk.kyc.models.DocumentKind",
+        "KycCheckOutcomeEnum": "clientdesk.kyc.models.CheckOutcome",
+        "KycCheckStatusEnum": "clientdesk.kyc.models.CheckStatus",
+        "KycReviewStatusEnum": "clientdesk.kyc.models.ReviewStatus",
+        "KycDecisionEnum": "clientdesk.kyc.models.Decision",
+        "KycReasonCodeEnum": "clientdesk.kyc.models.ReasonCode",
+    }
+)
