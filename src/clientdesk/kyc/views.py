@@ -48,7 +48,7 @@ def customer_tab_count(customer: Customer) -> int:
 
 
 def _kyc_history(customer: Customer) -> list[KycStatusChange]:
-    return list(customer.kyc_status_changes.select_related("actor")[:10])
+    return list(KycStatusChange.objects.filter(customer=customer).select_related("actor")[:10])
 
 
 def customer_tab_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:

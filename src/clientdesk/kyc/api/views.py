@@ -23,7 +23,7 @@ from clientdesk.customers.selectors import customer_for
 
 from .. import selectors, services
 from ..filtersets import DocumentFilterSet, ReviewQueueFilterSet
-from ..models import Document
+from ..models import Document, KycStatusChange
 from .serializers import (
     DecisionSerializer,
     DocumentCheckSerializer,
@@ -154,7 +154,7 @@ class CustomerKycView(APIView):
             }
             for row in selectors.required_documents(docs)
         ]
-        history = customer.kyc_status_changes.select_related("actor")[:50]
+        history = KycStatusChange.objects.filter(customer=customer).select_related("actor")[:50]
         return Response(
             KycSummarySerializer(
                 {
