@@ -91,7 +91,7 @@ def test_partial_update_and_status(api_client_for, make_task, sales_user):
     response = client.post(f"{URL}{task.pk}/status/", {"status": "done"}, format="json")
     assert response.status_code == 200 and response.json()["completed_at"]
     bad = client.post(f"{URL}{task.pk}/status/", {"status": "in_progress"}, format="json")
-    assert bad.status_code == 400 and bad.json()["code"] == "transition_invalid"
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_transition"
     assert client.put(f"{URL}{task.pk}/", {"title": "x"}, format="json").status_code == 405
 
 

@@ -117,7 +117,7 @@ def test_status_follows_the_transition_table(make_task, sales_user, customer):
     assert task.completed_at is not None
     with pytest.raises(ValidationError) as error:
         services.change_status(task, actor=sales_user, to_status=TaskStatus.IN_PROGRESS)
-    assert error.value.error_dict["status"][0].code == "transition_invalid"
+    assert error.value.error_dict["status"][0].code == "invalid_transition"
     task = services.change_status(task, actor=sales_user, to_status=TaskStatus.TODO)
     assert task.completed_at is None and task.is_open
     with pytest.raises(ValidationError):

@@ -217,7 +217,7 @@ def change_status(task: Task, *, actor: Any, to_status: str) -> Task:
         if to_status not in TRANSITIONS.get(old, frozenset()):
             allowed = ", ".join(TaskStatus(s).label for s in sorted(TRANSITIONS[old])) or "none"
             message = f"From {TaskStatus(old).label} a task can move to: {allowed}."
-            raise ValidationError({"status": ValidationError(message, code="transition_invalid")})
+            raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
         task.status = to_status
         task.completed_at = None if to_status in OPEN_STATUSES else timezone.now()
         task.save(update_fields=["status", "completed_at", "updated_at"])
