@@ -3,7 +3,7 @@
 #   make run     set up, migrate, load demo data once, print demo logins, serve on :8000
 #   make test    set up, run the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 #   make lint    ruff check, ruff format --check, mypy
-#   make bench   run the benchmarks (bench/run.py)
+#   make bench   run the benchmarks (bench/*.py; BENCH=... for one)
 #
 # Every command names its interpreter by path (.venv/bin/python), so nothing depends on an
 # activated virtualenv or other shell state.
@@ -36,7 +36,7 @@ help:
 	@echo "make run        set up, migrate, load demo data once, print demo logins, serve on 127.0.0.1:8000"
 	@echo "make test       set up and run the tests (PYTEST_ARGS='...' to pass options; DATABASE_URL respected)"
 	@echo "make lint       ruff check, ruff format --check, mypy src"
-	@echo "make bench      run bench/run.py"
+	@echo "make bench      run the benchmarks (BENCH='run relationship kyc screening transactions')"
 	@echo "make install    .tools/uv, .venv from uv.lock, npm ci, vendor front-end assets"
 	@echo "make venv       only the Python part of install"
 	@echo "make clean      remove caches and generated static files"
@@ -90,8 +90,23 @@ lint: venv
 	echo ".venv/bin/mypy src"; CLIENTDESK_ENV=development .venv/bin/mypy src || status=1; \
 	exit $$status
 
+# Every benchmark the issues ask for (long: each builds or reuses a large PostgreSQL database;
+# see docs/performance.md). One at a time: make bench BENCH=relationship (run, relationship,
+# kyc, screening, transactions).
+BENCH ?= run relationship kyc screening transactions
+BENCH_PG := postgres://postgres@127.0.0.1:5432
+
 bench: venv
-	$(PY) bench/run.py
+	@for b in $(BENCH); do \
+		case $$b in \
+		run) $(PY) bench/run.py ;; \
+		relationship) $(PY) bench/relationship.py ;; \
+		kyc) $(PY) bench/kyc_checks.py --runs 10 ;; \
+		screening) $(PY) bench/screening_bench.py --db $(BENCH_PG)/clientdesk_bench ;; \
+		transactions) $(PY) bench/transactions.py measure ;; \
+		*) echo "unknown benchmark: $$b"; exit 2 ;; \
+		esac || exit $$?; \
+	done
 
 # --- cleaning --------------------------------------------------------------------------------
 
