@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-DB = "clientdesk_bench_tx"
+DB = os.environ.get("BENCH_TX_DB", "clientdesk_bench_tx")
+assert DB != "clientdesk_bench", "never the page benchmark's database"
 DSN = f"postgres://postgres@127.0.0.1:5432/{DB}"
 RESULTS = REPO / "bench" / "results"
 HEAVY = 10_000  # transactions of the analytics customer (customer id 1)
@@ -177,6 +178,10 @@ def generate(customers: int, transactions: int) -> dict[str, Any]:
 
         t = time.perf_counter()
         rebuild_c = _drop_secondary(cur, "customers_customer")
+        # Totals rows are written in one go below, not by the per-row insert trigger.
+        cur.execute("ALTER TABLE customers_customer DISABLE TRIGGER tx_customer_totals_create")
+        cur.execute("TRUNCATE transactions_customertotals")
+        rebuild_totals = _drop_secondary(cur, "transactions_customertotals")
         insert_series(
             cur,
             "customers_customer",
@@ -277,11 +282,13 @@ def generate(customers: int, transactions: int) -> dict[str, Any]:
         )
         step(
             "customer totals",
-            "UPDATE customers_customer c SET transaction_volume = s.total, "
-            "transaction_count = s.n, last_transaction_at = s.last FROM (SELECT customer_id, "
-            "sum(amount_base) total, count(*) n, max(occurred_at) last FROM "
-            "transactions_transaction WHERE status = 'successful' GROUP BY customer_id) s "
-            "WHERE s.customer_id = c.id",
+            "INSERT INTO transactions_customertotals (customer_id, volume, count, "
+            "last_transaction_at) SELECT c.id, COALESCE(s.total, 0), COALESCE(s.n, 0), s.last "
+            "FROM customers_customer c LEFT JOIN (SELECT customer_id, sum(amount_base) total, "
+            "count(*) n, max(occurred_at) last FROM transactions_transaction "
+            "WHERE status = 'successful' GROUP BY customer_id) s ON s.customer_id = c.id",
+            *rebuild_totals,
+            "ALTER TABLE customers_customer ENABLE TRIGGER tx_customer_totals_create",
         )
         step("rebuild customer indexes", *rebuild_c)
         step(
@@ -360,6 +367,7 @@ def sizes() -> dict[str, Any]:
             "transactions_merchant",
             "transactions_device",
             "transactions_customerdevice",
+            "transactions_customertotals",
             "transactions_transaction",
             "transactions_ledgerentry",
             "transactions_alert",
@@ -469,6 +477,7 @@ def measure_intake(n_batches: int, size: int) -> dict[str, Any]:
     default_rules(actor)
     batches = make_batches(n_batches, size)
     rates, alerts, failed = [], 0, 0
+    loads = [os.getloadavg()[0]]
     for rows in batches:
         t = time.perf_counter()
         result = intake_transactions(rows, actor=actor, source="bench-intake")
@@ -477,6 +486,7 @@ def measure_intake(n_batches: int, size: int) -> dict[str, Any]:
         rates.append(len(result.created) / took)
         alerts += result.alerts
         failed += sum(1 for c in result.created if c["status"] == "failed")
+        loads.append(os.getloadavg()[0])
         log(f"  batch of {size}: {took:.2f} s = {rates[-1]:,.0f} tx/s ({result.alerts} alerts)")
     again = []
     for rows in batches[:3]:
@@ -494,7 +504,101 @@ def measure_intake(n_batches: int, size: int) -> dict[str, Any]:
         "alerts": alerts,
         "failed": failed,
         "resend_tx_per_s_median": round(statistics.median(again)),
+        "load_1min": [round(x, 2) for x in loads],
     }
+
+
+def measure_http(clients: int, n_batches: int, size: int, port: int = 8766) -> dict[str, Any]:
+    """``POST /api/v1/transactions/`` through gunicorn (2 sync workers, DEBUG off) from
+    ``clients`` threads at once, each sending its own ``n_batches`` batches; throughput =
+    all created rows / wall time."""
+    import http.client
+    import subprocess
+    import threading
+
+    from clientdesk.accounts.services import issue_api_token
+
+    actor = bench_actor()
+    default_rules(actor)
+    key = issue_api_token(actor, actor=None)
+    batches = make_batches(clients * n_batches, size)
+    env = dict(
+        os.environ,
+        CLIENTDESK_ENV="development",
+        DEBUG="0",
+        DATABASE_URL=DSN,
+        TASKS_BACKEND="database",
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+    log_path = Path("/tmp") / f"bench-tx-gunicorn-{port}.log"
+    with log_path.open("wb") as log_file:
+        server = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "gunicorn"), "clientdesk.wsgi", "-w", "2",
+             "-b", f"127.0.0.1:{port}", "--pythonpath", str(REPO / "src"), "--timeout", "300"],
+            env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            return _post_all(clients, batches, key, port, http.client, threading)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _post_all(
+    clients: int, batches: list[Any], key: str, port: int, http: Any, threading: Any
+) -> dict[str, Any]:
+    for _ in range(100):  # wait for the server
+        try:
+            conn = http.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v1/transactions/?page_size=1", headers=_headers(key))
+            conn.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.3)
+    created, alerts, failed, seconds = [0], [0], [0], []
+    lock = threading.Lock()
+
+    def client(mine: list[Any]) -> None:
+        conn = http.HTTPConnection("127.0.0.1", port, timeout=600)
+        for rows in mine:
+            t = time.perf_counter()
+            conn.request("POST", "/api/v1/transactions/", json.dumps(rows), _headers(key))
+            response = conn.getresponse()
+            body = json.loads(response.read())
+            took = time.perf_counter() - t
+            assert response.status in (200, 201), (response.status, str(body)[:300])
+            with lock:
+                created[0] += body["created_count"]
+                alerts[0] += body["alert_count"]
+                failed[0] += sum(1 for c in body["created"] if c["status"] == "failed")
+                seconds.append(took)
+
+    threads = [threading.Thread(target=client, args=(batches[i::clients],)) for i in range(clients)]
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    result = {
+        "clients": clients,
+        "batches": len(batches),
+        "batch_size": len(batches[0]),
+        "created": created[0],
+        "tx_per_s": round(created[0] / wall),
+        "batch_seconds_median": round(statistics.median(seconds), 2),
+        "alerts": alerts[0],
+        "failed": failed[0],
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+    }
+    log(f"  http, {clients} client(s): {json.dumps(result)}")
+    return result
+
+
+def _headers(key: str) -> dict[str, str]:
+    return {"Authorization": f"Token {key}", "Content-Type": "application/json"}
 
 
 def measure_analytics(runs: int = 30) -> dict[str, Any]:
@@ -569,7 +673,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-def measure(batches: int, size: int) -> dict[str, Any]:
+def measure(batches: int, size: int, http_batches: int = 0) -> dict[str, Any]:
     setup_django()
     result: dict[str, Any] = {"machine": machine()}
     result["sizes_before"] = sizes()
@@ -577,6 +681,9 @@ def measure(batches: int, size: int) -> dict[str, Any]:
     log("intake")
     result["intake"] = measure_intake(batches, size)
     log(json.dumps(result["intake"]))
+    if http_batches:
+        log("intake over HTTP (gunicorn -w 2), one client, then two")
+        result["http"] = [measure_http(n, http_batches, size) for n in (1, 2)]
     log("analytics")
     result["analytics"] = measure_analytics()
     log(json.dumps(result["analytics"]))
@@ -597,13 +704,16 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=20_000_000)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument(
+        "--http-batches", type=int, default=4, help="per client, over HTTP (0: skip)"
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     out: dict[str, Any] = {}
     if args.command in ("generate", "all"):
         out["generate"] = generate(args.customers, args.transactions)
     if args.command in ("measure", "all"):
-        out["measure"] = measure(args.batches, args.batch_size)
+        out["measure"] = measure(args.batches, args.batch_size, args.http_batches)
     path = RESULTS / f"transactions-{args.command}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(out, indent=2, default=str))
     log(f"written {path}")

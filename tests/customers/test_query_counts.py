@@ -31,8 +31,9 @@ PINNED = {
     "overview": 8,  # ... + customer, status history (+ tab counts)
     "activities": 9,  # ... + customer, activity count and page (+ tab counts)
     "history": 9,  # ... + customer, audit count and page (+ tab counts)
-    "api_list": 3,  # token + user, role access, one page of customers
-    "api_detail": 3,  # token + user, role access, the customer
+    # + the page's transaction totals (transactions.CustomerTotals), one query
+    "api_list": 4,  # token + user, role access, one page of customers, their totals
+    "api_detail": 4,  # token + user, role access, the customer, its totals
 }
 
 

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from clientdesk.core.models import AuditEvent
 from clientdesk.transactions import services
 from clientdesk.transactions.intake import intake_transactions
-from clientdesk.transactions.models import ALERT_TRANSITIONS, Account, Alert, Device
+from clientdesk.transactions.models import ALERT_TRANSITIONS, Account, Alert, CustomerTotals, Device
 from clientdesk.transactions.reconcile import reconcile
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_reconcile_command(admin_user, active_customer, make_row, capsys):
 
 def test_reconcile_catches_customer_totals(admin_user, active_customer, make_row):
     intake_transactions([make_row(active_customer, amount="10")], actor=admin_user)
-    type(active_customer).objects.filter(pk=active_customer.pk).update(transaction_count=5)
+    CustomerTotals.objects.filter(customer=active_customer).update(count=5)
     assert [m.kind for m in reconcile()] == ["customer"]
     assert reconcile(customers=False) == []
 

@@ -208,16 +208,10 @@ class Customer(models.Model):
     )
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     next_reverification_on = models.DateField("Next re-verification", null=True, blank=True)
-    transaction_volume = models.DecimalField(
-        "Transaction volume",
-        max_digits=20,
-        decimal_places=2,
-        default=0,
-        db_default=0,
-        help_text="Successful transactions, in the base currency (settings.BASE_CURRENCY).",
-    )
-    transaction_count = models.PositiveIntegerField(default=0, db_default=0)
-    last_transaction_at = models.DateTimeField(null=True, blank=True)
+    # Transaction volume, count and last transaction time live in the narrow table
+    # ``transactions.CustomerTotals`` (``customer.transaction_totals``): the intake updates
+    # them in every batch, and an update here would rewrite this wide row and all of its
+    # indexes (docs/decisions.md).
 
     objects = CustomerQuerySet.as_manager()
 
@@ -254,7 +248,6 @@ class Customer(models.Model):
             models.Index(fields=["email"], name="cust_email_idx"),
             models.Index(fields=["kyc_status", "search_name", "id"], name="cust_kyc_name_idx"),
             models.Index(fields=["risk_level", "search_name", "id"], name="cust_risk_name_idx"),
-            models.Index(fields=["transaction_volume", "id"], name="cust_tx_volume_idx"),
         ]
 
     def __str__(self) -> str:

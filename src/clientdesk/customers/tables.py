@@ -24,9 +24,9 @@ class CustomerTable(tables.Table):
     kyc_status = tables.Column(verbose_name="KYC", order_by=("kyc_status", "search_name", "id"))
     city = tables.Column(order_by=("city", "search_name", "id"))
     volume = tables.Column(
-        accessor="transaction_volume",
+        accessor="transaction_totals__volume",
         verbose_name="Volume",
-        order_by=("transaction_volume", "id"),
+        order_by=("transaction_totals__volume", "id"),
         attrs={"th": {"class": "num"}, "td": {"class": "num"}},
     )
     last_activity = tables.Column(

@@ -6,17 +6,20 @@ or the database broke a deadlock). The work per batch, not per row:
 1. parse every row (field-named errors, by row number); repeats inside the batch are dropped;
 2. look up which (source, id) pairs are stored already: same status -> "existing", nothing
    changes; a new status is a status change (``TRANSACTION_TRANSITIONS``);
-3. lock the batch's customers, then their accounts, then the devices, each in primary-key
-   order (so two batches never deadlock), creating unknown accounts, merchants and devices
-   on first sight (merchants and devices inserted in key order for the same reason);
+3. read the batch's customers (not locked: the intake does not write them), then lock their
+   ``CustomerTotals`` rows, their accounts, then the devices, each in key order (so two
+   batches never deadlock), creating unknown accounts, merchants and devices on first sight
+   (merchants and devices inserted in key order for the same reason);
 4. gate and post in batch order, in memory: customer not Active / device blocked -> failed
    with the reason (+ alert, + SMS); a debit that would overdraw -> failed "Insufficient
    funds"; a successful one -> a ledger entry and the new balance;
-5. write with ``bulk_create`` and one ``UPDATE ... FROM (VALUES ...)`` per table for
-   balances, customer totals, devices and customer-device links (absolute values computed
-   in Python under the row locks, so Decimal arithmetic stays exact on SQLite too);
+5. write new rows with ``COPY`` (PostgreSQL; ``bulk_create`` elsewhere) and one
+   ``UPDATE ... FROM unnest(...)`` (SQLite: ``FROM (VALUES ...)``) per table for balances,
+   customer totals, devices and customer-device links (absolute values computed in Python
+   under the row locks, so Decimal arithmetic stays exact on SQLite too);
 6. per-transaction monitoring rules on the stored rows, alerts with their evidence, timeline
-   entries for what matters, one audit record for the batch; SMS after commit.
+   entries for what matters, one audit record for the batch; SMS after commit (many: one
+   task), customers' last-activity dates after commit when there are many.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -57,6 +61,7 @@ from .models import (
     AlertKind,
     Channel,
     CustomerDevice,
+    CustomerTotals,
     Device,
     DeviceType,
     Direction,
@@ -74,6 +79,11 @@ logger = logging.getLogger(__name__)
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 RISK_INLINE_MAX = 10  # above this many customers, risk is recomputed by a background task
+SMS_INLINE_MAX = 10  # above this many messages, one background task queues them
+# Above this many customers, ``last_activity_at`` moves forward after commit (a background
+# task), as for call intake: the column is indexed, so each update rewrites the wide customer
+# row and its ~30 indexes (docs/decisions.md, "Large call-intake batches ...").
+DEFER_LAST_ACTIVITY = 50
 MAX_AMOUNT = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES) - 1
 QUANT = Decimal(1).scaleb(-AMOUNT_PLACES)
 
@@ -576,11 +586,11 @@ def _drop_repeats(rows: list[TxInput], result: IntakeResult) -> list[TxInput]:
 
 @dataclass
 class _Books:
-    """Balances, customer totals and device figures of one batch, kept in memory under the
-    row locks and written once at the end."""
+    """Balances and customer totals of one batch, kept in memory under the row locks and
+    written once at the end."""
 
     accounts: dict[int, Account]
-    customers: dict[int, Customer]
+    totals: dict[int, CustomerTotals]
     entries: list[tuple[Transaction, str, Decimal, Decimal]] = field(default_factory=list)
     touched_accounts: set[int] = field(default_factory=set)
     touched_customers: set[int] = field(default_factory=set)
@@ -593,18 +603,18 @@ class _Books:
         self.touched_accounts.add(account.pk)
 
     def count_success(self, tx: Transaction, sign: int) -> None:
-        customer = self.customers[tx.customer_id]
-        customer.transaction_volume += sign * tx.amount_base
-        customer.transaction_count += sign
+        totals = self.totals[tx.customer_id]
+        totals.volume += sign * tx.amount_base
+        totals.count += sign
         if sign > 0:
             account = self.accounts[tx.account_id]  # type: ignore[index]
-            for record in (customer, account):
+            for record in (totals, account):
                 if (
                     record.last_transaction_at is None
                     or record.last_transaction_at < tx.occurred_at
                 ):
                     record.last_transaction_at = tx.occurred_at
-        self.touched_customers.add(customer.pk)
+        self.touched_customers.add(tx.customer_id)
 
 
 @dataclass
@@ -642,23 +652,25 @@ def _store_batch(
             )
         else:
             changes.append((r, stored))
-    customers = _lock_customers(new, [s["customer_id"] for _, s in changes], result)
+    customers = _find_customers(new, [s["customer_id"] for _, s in changes], result)
     new = [r for r in new if _customer_of(r, customers) is not None]
+    by_id = {c.pk: c for c in customers.values()}
+    totals = lock_totals(by_id)
     accounts = _lock_accounts(new, customers, [s["account_id"] for _, s in changes])
     merchants = _ensure_merchants(new)
     devices = _ensure_devices(new)
-    books = _Books(accounts=accounts, customers={c.pk: c for c in customers.values()})
+    books = _Books(accounts=accounts, totals=totals)
     batch = _Batch(
         rows=new,
         txs=[],
-        customers=books.customers,
+        customers=by_id,
         merchants=merchants,
         devices=devices,
         links={},
         accounts_before={a.pk: a.last_transaction_at for a in accounts.values()},
     )
     _build(new, customers, batch, books)
-    Transaction.objects.bulk_create(batch.txs, batch_size=1000)
+    insert_rows(Transaction, batch.txs)
     for row, tx in zip(new, batch.txs, strict=True):
         result.created.append(
             {
@@ -730,29 +742,24 @@ _CUSTOMER_FIELDS = (
     "last_name",
     "mobile",
     "income_band",
-    "transaction_volume",
-    "transaction_count",
-    "last_transaction_at",
 )
 
 
-def _lock_customers(
+def _find_customers(
     rows: list[TxInput], extra_ids: list[int], result: IntakeResult
 ) -> dict[str | int, Customer]:
-    """Customers by the reference the rows used (client ID or id), locked in id order.
+    """Customers by the reference the rows used (client ID or id); rows naming an unknown
+    customer become row errors.
 
-    Rows naming an unknown customer become row errors."""
+    Read without a row lock: what the intake writes for a customer is its
+    ``CustomerTotals`` row, and that is what ``lock_totals`` locks (locking the wide customer
+    row would dirty its heap page for nothing)."""
     refs = {r.customer_ref for r in rows}
     codes = [r for r in refs if isinstance(r, str)]
     ids = [r for r in refs if isinstance(r, int)] + list(extra_ids)
     found: dict[str | int, Customer] = {}
     if codes or ids:
-        qs = (
-            Customer.objects.select_for_update(of=("self",))
-            .filter(Q(client_id__in=codes) | Q(pk__in=ids))
-            .only(*_CUSTOMER_FIELDS)
-            .order_by("pk")
-        )
+        qs = Customer.objects.filter(Q(client_id__in=codes) | Q(pk__in=ids)).only(*_CUSTOMER_FIELDS)
         for c in qs:
             found[c.pk] = c
             found[c.client_id] = c
@@ -773,25 +780,50 @@ def _customer_of(row: TxInput, customers: Mapping[str | int, Customer]) -> Custo
     return customers.get(row.customer_ref)
 
 
+def lock_totals(customers: Mapping[int, Customer]) -> dict[int, CustomerTotals]:
+    """The customers' totals rows, locked in customer-id order (the first lock a batch takes,
+    so two batches for the same customer serialize here and never deadlock).
+
+    Every customer has a row (a trigger creates it with the customer); one missing anyway is
+    created here."""
+    if not customers:
+        return {}
+    ids = sorted(customers)
+    qs = CustomerTotals.objects.select_for_update().filter(customer_id__in=ids)
+    found = {t.customer_id: t for t in qs.order_by("customer_id")}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        CustomerTotals.objects.bulk_create(
+            [CustomerTotals(customer_id=pk) for pk in missing], ignore_conflicts=True
+        )
+        qs = CustomerTotals.objects.select_for_update().filter(customer_id__in=missing)
+        found.update({t.customer_id: t for t in qs.order_by("customer_id")})
+    for pk, totals in found.items():
+        totals.customer = customers[pk]
+    return found
+
+
 def _lock_accounts(
     rows: list[TxInput], customers: Mapping[str | int, Customer], extra_ids: list[int | None]
 ) -> dict[int, Account]:
     """The accounts the rows post to, opened on first sight, locked in id order."""
     wanted = {(customers[r.customer_ref].pk, r.account_kind, r.currency) for r in rows}
-    customer_ids = {k[0] for k in wanted}
-    existing = set(
-        Account.objects.filter(customer_id__in=customer_ids).values_list(
-            "customer_id", "kind", "currency"
-        )
-    )
+    customer_ids = sorted({k[0] for k in wanted})
+    ids = [i for i in extra_ids if i is not None]
+    condition = Q(customer_id__in=customer_ids)
+    if ids:
+        condition |= Q(pk__in=ids)
+    qs = Account.objects.select_for_update().filter(condition).order_by("pk")
+    found = {a.pk: a for a in qs}
+    existing = {(a.customer_id, a.kind, a.currency) for a in found.values()}
     missing = sorted(wanted - existing)
     if missing:
-        Account.objects.bulk_create(
-            [Account(customer_id=c, kind=k, currency=cur) for c, k, cur in missing]
-        )
-    ids = [i for i in extra_ids if i is not None]
-    qs = Account.objects.select_for_update().filter(Q(customer_id__in=customer_ids) | Q(pk__in=ids))
-    return {a.pk: a for a in qs.order_by("pk")}
+        # New rows are invisible to other transactions until commit; a concurrent batch
+        # opening the same account fails on tx_account_unique and the intake retries.
+        opened = [Account(customer_id=c, kind=k, currency=cur) for c, k, cur in missing]
+        insert_rows(Account, opened)
+        found.update({a.pk: a for a in opened})
+    return found
 
 
 def _ensure_merchants(rows: list[TxInput]) -> dict[str, Merchant]:
@@ -820,10 +852,9 @@ def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
                 first[did] = (r.device, r.occurred_at)
     if not first:
         return {}
-    known = set(
-        Device.objects.filter(device_id__in=list(first)).values_list("device_id", flat=True)
-    )
-    missing = sorted(set(first) - known)
+    qs = Device.objects.select_for_update().filter(device_id__in=list(first)).order_by("pk")
+    found = {d.device_id: d for d in qs}
+    missing = sorted(set(first) - set(found))
     if missing:
         Device.objects.bulk_create(
             [
@@ -832,8 +863,9 @@ def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
             ],
             ignore_conflicts=True,
         )
-    qs = Device.objects.select_for_update().filter(device_id__in=list(first)).order_by("pk")
-    return {d.device_id: d for d in qs}
+        qs = Device.objects.select_for_update().filter(device_id__in=missing).order_by("pk")
+        found.update({d.device_id: d for d in qs})
+    return found
 
 
 def _build(
@@ -967,7 +999,8 @@ def change_status(tx: Transaction, target: str, *, books: _Books, reason: str = 
 
 
 def _write_books(books: _Books) -> None:
-    LedgerEntry.objects.bulk_create(
+    insert_rows(
+        LedgerEntry,
         [
             LedgerEntry(
                 account_id=cast(int, tx.account_id),
@@ -978,7 +1011,6 @@ def _write_books(books: _Books) -> None:
             )
             for tx, kind, amount, after in books.entries
         ],
-        batch_size=1000,
     )
     accounts = [books.accounts[pk] for pk in sorted(books.touched_accounts)]
     set_values(
@@ -986,22 +1018,77 @@ def _write_books(books: _Books) -> None:
         ("balance", "entry_count", "last_transaction_at"),
         [(a.pk, a.balance, a.entry_count, a.last_transaction_at) for a in accounts],
     )
-    customers = [books.customers[pk] for pk in sorted(books.touched_customers)]
+    totals = [books.totals[pk] for pk in sorted(books.touched_customers)]
     set_values(
-        Customer,
-        ("transaction_volume", "transaction_count", "last_transaction_at"),
-        [
-            (c.pk, c.transaction_volume, c.transaction_count, c.last_transaction_at)
-            for c in customers
-        ],
+        CustomerTotals,
+        ("volume", "count", "last_transaction_at"),
+        [(t.customer_id, t.volume, t.count, t.last_transaction_at) for t in totals],
     )
+
+
+def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
+    """Insert new rows and set their primary keys, like ``bulk_create``.
+
+    PostgreSQL: the ids come from the table's sequence in one query and the rows go in by
+    ``COPY``: Django's multi-row ``INSERT`` spends more time compiling the statement and
+    psycopg more time splitting its placeholders than the server spends storing the rows.
+    Field values are the instances' attributes as they are (str, int, Decimal, aware
+    datetime, None), ``auto_now``/``auto_now_add`` set as Django would; a field needing
+    another conversion goes through its ``get_db_prep_save``. Elsewhere: ``bulk_create``.
+    """
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objs, batch_size=500)
+        return
+    meta = model._meta
+    pk = cast(models.Field[Any, Any], meta.pk)
+    fields = [f for f in meta.concrete_fields if f is not pk]
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    converted = [f for f in fields if f.get_internal_type() in _CONVERTED_TYPES]
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    # wrap_database_errors: a duplicate key in COPY raises Django's IntegrityError (the
+    # intake retries on it), as an INSERT would.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        attnames = [pk.attname] + [f.attname for f in fields]
+        columns = ", ".join(quote(f.column) for f in [pk, *fields])
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for obj, new_id in zip(objs, ids, strict=True):
+                setattr(obj, pk.attname, new_id)
+                for f in stamped:
+                    setattr(obj, f.attname, now)
+                row = [getattr(obj, name) for name in attnames]
+                if converted:
+                    row = [
+                        f.get_db_prep_save(v, connection) if f in converted else v
+                        for f, v in zip([pk, *fields], row, strict=True)
+                    ]
+                copy.write_row(row)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+# Field types whose Python value is not what COPY should get as it is.
+_CONVERTED_TYPES = frozenset({"JSONField", "UUIDField", "BinaryField", "DurationField"})
 
 
 def set_values(
     model: type[models.Model], names: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
-    """``UPDATE table SET a = v.a, ... FROM (VALUES (pk, a, ...), ...)`` per 300 rows.
+    """Write absolute values to many rows at once: ``rows`` are ``(pk, a, b, ...)``.
 
+    PostgreSQL: one ``UPDATE ... FROM unnest(%s::bigint[], %s::numeric[], ...)``, one array
+    parameter per column however many rows (thousands of placeholders cost more to build
+    and bind than the update itself). SQLite: ``UPDATE ... FROM (VALUES ...)`` per 300 rows.
     Raw SQL because the ORM's per-row alternative (a CASE per row, or a save per row) costs
     far more than the rest of a batch. Names are quoted, values bound; callers hold the row
     locks, so absolute values are safe.
@@ -1011,15 +1098,23 @@ def set_values(
     quote = connection.ops.quote_name
     fields = [cast(models.Field[Any, Any], model._meta.get_field(n)) for n in names]
     table = quote(model._meta.db_table)
-    pg = connection.vendor == "postgresql"
-    casts = (
-        ["::bigint"] + [f"::{f.db_type(connection)}" for f in fields]
-        if pg
-        else [""] * (len(fields) + 1)
-    )
-    sets = ", ".join(f"{quote(f.column)} = v.column{i + 2}" for i, f in enumerate(fields))  # type: ignore[attr-defined]
-    one = "(" + ", ".join(f"%s{c}" for c in casts) + ")"
+    # v's columns: column1 (the pk), column2 ... (SQLite's names for a VALUES list)
+    where = f"WHERE {table}.{quote(str(model._meta.pk.column))} = v.column1"
+    sets = ", ".join(f"{quote(f.column)} = v.column{i + 2}" for i, f in enumerate(fields))
+    columns = ", ".join(f"column{i + 1}" for i in range(len(fields) + 1))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = ["bigint"] + [str(f.db_type(connection)) for f in fields]
+            arrays: list[list[Any]] = [[row[0] for row in rows]]
+            for i, f in enumerate(fields, start=1):
+                arrays.append([f.get_db_prep_value(row[i], connection) for row in rows])
+            unnest = ", ".join(f"%s::{t}[]" for t in types)
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM unnest({unnest}) AS v({columns}) {where}",  # noqa: S608 - quoted names, bound values
+                arrays,
+            )
+            return
+        one = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
         for start in range(0, len(rows), 300):
             chunk = rows[start : start + 300]
             params: list[Any] = []
@@ -1030,8 +1125,7 @@ def set_values(
                 ]
             values = ", ".join([one] * len(chunk))
             cursor.execute(
-                f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v "  # noqa: S608 - quoted names, bound values
-                f"WHERE {table}.{quote(str(model._meta.pk.column))} = v.column1",
+                f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v {where}",  # noqa: S608 - quoted names, bound values
                 params,
             )
 
@@ -1044,14 +1138,7 @@ def _upsert_links(batch: _Batch) -> dict[tuple[int, int], CustomerDevice]:
             seen[(tx.customer_id, tx.device_id)].append(tx)
     if not seen:
         return {}
-    customer_ids = {c for c, _ in seen}
-    device_ids = {d for _, d in seen}
-    links = {
-        (link.customer_id, link.device_id): link
-        for link in CustomerDevice.objects.filter(
-            customer_id__in=customer_ids, device_id__in=device_ids
-        )
-    }
+    links = {(link.customer_id, link.device_id): link for link in _known_links(sorted(seen))}
     new, known = [], []
     for pair, txs in sorted(seen.items()):
         times = [t.occurred_at for t in txs]
@@ -1085,6 +1172,21 @@ def _upsert_links(batch: _Batch) -> dict[tuple[int, int], CustomerDevice]:
         ],
     )
     return links
+
+
+def _known_links(pairs: list[tuple[int, int]]) -> Iterable[CustomerDevice]:
+    """The stored links among these (customer, device) pairs: on PostgreSQL exactly those
+    pairs (two array parameters); elsewhere the customers' links to any of the devices."""
+    if connection.vendor == "postgresql":
+        exact = RawSQL(
+            "(customer_id, device_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
+            [[c for c, _ in pairs], [d for _, d in pairs]],
+            output_field=models.BooleanField(),
+        )
+        return CustomerDevice.objects.filter(exact).order_by()
+    return CustomerDevice.objects.filter(
+        customer_id__in={c for c, _ in pairs}, device_id__in={d for _, d in pairs}
+    ).order_by()
 
 
 def _update_devices(batch: _Batch) -> None:
@@ -1262,7 +1364,19 @@ def _timeline(batch: _Batch, alerts: list[Alert]) -> None:
         )
         latest[tx.customer_id] = max(latest.get(tx.customer_id, tx.occurred_at), tx.occurred_at)
     Activity.objects.bulk_create(entries, batch_size=1000)
-    move_forward(Customer, "last_activity_at", latest)
+    touch_last_activity(latest)
+
+
+def touch_last_activity(latest: Mapping[int, dt.datetime]) -> None:
+    """Customers' ``last_activity_at`` forward: now for a few, after commit for many
+    (``DEFER_LAST_ACTIVITY``; the timeline entries themselves are stored at once)."""
+    if len(latest) <= DEFER_LAST_ACTIVITY:
+        move_forward(Customer, "last_activity_at", latest)
+        return
+    from .tasks import move_last_activity_later
+
+    items = [[pk, at.isoformat()] for pk, at in sorted(latest.items())]
+    transaction.on_commit(partial(move_last_activity_later.enqueue, items))
 
 
 def move_forward(model: type[models.Model], name: str, latest: Mapping[int, dt.datetime]) -> None:
@@ -1294,10 +1408,22 @@ def _after_commit(batch: _Batch, alerts: list[Alert], *, actor: Any) -> None:
     Both run only once the batch has committed."""
     limit = large_amount()
     gated = set(batch.gated)
+    sms: list[tuple[Transaction, bool]] = []
     for i, tx in enumerate(batch.txs):
         blocked = i in gated
         if blocked or (tx.status == TransactionStatus.SUCCESSFUL and tx.amount_base >= limit):
+            sms.append((tx, blocked))
+    if len(sms) <= SMS_INLINE_MAX:
+        for tx, blocked in sms:
             transaction.on_commit(partial(send_sms_alert, tx, actor=actor, blocked=blocked))
+    elif sms:
+        # Queueing a message renders it, stores it and its timeline entry, and enqueues its
+        # delivery (~10 ms each): for many, one background task does it after commit.
+        from .tasks import send_sms_alerts
+
+        items: list[list[object]] = [[tx.pk, blocked] for tx, blocked in sms]
+        actor_id = getattr(actor, "pk", None)
+        transaction.on_commit(partial(send_sms_alerts.enqueue, items, actor_id))
     customers = {a.customer_id for a in alerts}
     if customers:
         request_risk_recompute(

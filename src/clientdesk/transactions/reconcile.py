@@ -16,7 +16,7 @@ from django.db import connection
 
 from clientdesk.customers.models import Customer
 
-from .models import AMOUNT_PLACES, Account, LedgerEntry, Transaction
+from .models import AMOUNT_PLACES, Account, CustomerTotals, LedgerEntry, Transaction
 
 Q3 = Decimal(1).scaleb(-AMOUNT_PLACES)
 Q2 = Decimal("0.01")
@@ -46,6 +46,7 @@ def _names() -> dict[str, str]:
         "ledger": q(LedgerEntry._meta.db_table),
         "tx": q(Transaction._meta.db_table),
         "customer": q(Customer._meta.db_table),
+        "totals": q(CustomerTotals._meta.db_table),
     }
 
 
@@ -76,29 +77,31 @@ def check_accounts() -> list[Mismatch]:
 
 
 def check_customers() -> list[Mismatch]:
-    """Customers whose transaction count/volume differs from their successful transactions."""
+    """Customers whose totals row (``CustomerTotals``) differs from their successful
+    transactions, or who have no totals row at all."""
     n = _names()
     sql = (
-        f"SELECT c.id, c.transaction_volume, COALESCE(s.total, 0), c.transaction_count, "  # noqa: S608 - table names only
-        f"COALESCE(s.n, 0) FROM {n['customer']} c LEFT JOIN (SELECT customer_id, "
+        f"SELECT c.id, COALESCE(t.volume, 0), COALESCE(s.total, 0), COALESCE(t.count, 0), "  # noqa: S608 - table names only
+        f"COALESCE(s.n, 0), t.customer_id IS NULL FROM {n['customer']} c "
+        f"LEFT JOIN {n['totals']} t ON t.customer_id = c.id LEFT JOIN (SELECT customer_id, "
         f"SUM(amount_base) AS total, COUNT(*) AS n FROM {n['tx']} WHERE status = 'successful' "
         f"GROUP BY customer_id) s ON s.customer_id = c.id"
     )
     if connection.vendor == "postgresql":
         sql += (
-            " WHERE c.transaction_volume <> COALESCE(s.total, 0) "
-            "OR c.transaction_count <> COALESCE(s.n, 0)"
+            " WHERE t.customer_id IS NULL OR COALESCE(t.volume, 0) <> COALESCE(s.total, 0) "
+            "OR COALESCE(t.count, 0) <> COALESCE(s.n, 0)"
         )
     found = []
-    for pk, volume, total, count, n_tx in _rows(sql):
+    for pk, volume, total, count, n_tx, no_row in _rows(sql):
         stored = Decimal(str(volume)).quantize(Q2)
         expected = Decimal(str(total)).quantize(Q2)
-        if stored != expected or count != n_tx:
+        if no_row or stored != expected or count != n_tx:
             found.append(
                 Mismatch(
                     "customer",
                     pk,
-                    f"{stored} ({count} transactions)",
+                    "no totals row" if no_row else f"{stored} ({count} transactions)",
                     f"{expected} ({n_tx} transactions)",
                 )
             )

@@ -172,7 +172,10 @@ def alert_rows(queryset: QuerySet[Alert]) -> QuerySet[Alert]:
 def alert_for(user: Any, pk: int) -> Alert:
     """Fetch and authorize together: 404 for what the user may not see."""
     return get_object_or_404(
-        Alert.objects.visible_to(user).select_related("rule", "customer", "assigned_to"), pk=pk
+        Alert.objects.visible_to(user).select_related(
+            "rule", "customer", "customer__transaction_totals", "assigned_to"
+        ),
+        pk=pk,
     )
 
 

@@ -469,12 +469,13 @@ def reverse_transaction(tx: Transaction, *, actor: Any, reason: str) -> Transact
     with transaction.atomic():
         pk = tx.pk
         customer_id = Transaction.objects.values_list("customer_id", flat=True).get(pk=pk)
-        customer = Customer.objects.select_for_update().get(pk=customer_id)
+        customer = Customer.objects.get(pk=customer_id)
+        totals = intake.lock_totals({customer.pk: customer})  # the intake's lock order
         tx = Transaction.objects.select_for_update().get(pk=pk)
         if tx.account_id is None:
             raise ValidationError({"status": "This transaction has no account."})
         account = Account.objects.select_for_update().get(pk=tx.account_id)
-        books = intake._Books(accounts={account.pk: account}, customers={customer.pk: customer})
+        books = intake._Books(accounts={account.pk: account}, totals=totals)
         old = tx.status
         message = intake.change_status(tx, TransactionStatus.REVERSED, books=books)
         if message:

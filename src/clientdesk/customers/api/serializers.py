@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -39,6 +41,37 @@ class MaskedStringField(MaskedField):
     pass
 
 
+# The customer's transaction totals live in ``transactions.CustomerTotals``
+# (``customer.transaction_totals``); the API shows them as before, read-only.
+
+
+class TotalsVolumeField(serializers.DecimalField):
+    def get_attribute(self, instance: Customer) -> Any:
+        totals = getattr(instance, "transaction_totals", None)
+        return totals.volume if totals is not None else Decimal(0)
+
+
+class TotalsDateTimeField(serializers.DateTimeField):
+    def get_attribute(self, instance: Customer) -> Any:
+        totals = getattr(instance, "transaction_totals", None)
+        return totals.last_transaction_at if totals is not None else None
+
+
+class TotalsCountField(serializers.IntegerField):
+    def get_attribute(self, instance: Customer) -> Any:
+        totals = getattr(instance, "transaction_totals", None)
+        return totals.count if totals is not None else 0
+
+
+class CustomerListSerializer(serializers.ListSerializer):
+    """Fetches the page's transaction totals in one query (they live in their own table)."""
+
+    def to_representation(self, data: Any) -> Any:
+        items = list(data.all() if hasattr(data, "all") else data)
+        prefetch_related_objects(items, "transaction_totals")
+        return super().to_representation(items)
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     date_of_birth = MaskedStringField("date_of_birth")
     pan = MaskedStringField("pan")
@@ -57,9 +90,18 @@ class CustomerSerializer(serializers.ModelSerializer):
         help_text="Empty until a risk profile is computed.",
     )
     full_name = serializers.CharField(read_only=True)
+    transaction_volume = TotalsVolumeField(
+        read_only=True,
+        max_digits=20,
+        decimal_places=2,
+        help_text="Successful transactions, in the base currency.",
+    )
+    transaction_count = TotalsCountField(read_only=True)
+    last_transaction_at = TotalsDateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Customer
+        list_serializer_class = CustomerListSerializer
         fields = [
             "id",
             "client_id",
@@ -113,9 +155,6 @@ class CustomerSerializer(serializers.ModelSerializer):
             "risk_level",
             "risk_score",
             "next_reverification_on",
-            "transaction_volume",
-            "transaction_count",
-            "last_transaction_at",
         ]
         extra_kwargs = {
             name: {"required": False, "allow_blank": True, "validators": []}
