@@ -16,7 +16,8 @@ load (and one per demo user it creates).
 
 Then, for a demo-sized load (at most ``demo_relationship.MAX_CUSTOMERS`` customers, unless
 ``--no-relationship``), ``demo_relationship`` plays a few weeks of leads, tickets, calls,
-tasks, notes and messages around the new customers, through the services.
+tasks, notes and messages around the new customers, through the services, and
+``demo_compliance`` KYC documents, transactions, monitoring alerts and risk profiles.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from tqdm import tqdm
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
-from clientdesk.customers import demo, demo_relationship
+from clientdesk.customers import demo, demo_compliance, demo_relationship
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
 
@@ -73,8 +74,8 @@ class Command(BaseCommand):
         )  # fmt: skip
         parser.add_argument(
             "--no-relationship", action="store_true",
-            help="No leads, tickets, calls, tasks or messages (always none above "
-            f"{demo_relationship.MAX_CUSTOMERS:,} customers).",
+            help="No leads, tickets, calls, tasks, messages, KYC documents or transactions "
+            f"(always none above {demo_relationship.MAX_CUSTOMERS:,} customers).",
         )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -154,6 +155,11 @@ class Command(BaseCommand):
                 seed=options["seed"], now=ctx.now,
             )  # fmt: skip
             self.stdout.write(summary.line())
+            compliance = demo_compliance.seed_compliance(
+                customers=Customer.objects.filter(pk__gt=last_before), users=users,
+                seed=options["seed"], now=ctx.now,
+            )  # fmt: skip
+            self.stdout.write(compliance.line())
 
     def _ensure_trigram_indexes(self) -> None:
         """Create a trigram index an earlier, killed load left dropped (no-op otherwise)."""
