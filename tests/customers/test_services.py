@@ -595,3 +595,16 @@ def test_find_by_identifier(admin_user: Any, customer: Customer) -> None:
     assert services.find_by_identifier(SAMPLE_PASSPORT) == [customer.pk]
     assert services.find_by_identifier(other.pan) == [other.pk]
     assert services.find_by_identifier("ZZZPZ0001Z") == []
+
+
+def test_nationality_is_an_iso_code_or_nothing(admin_user: Any) -> None:
+    from factories import make_customer
+
+    customer = make_customer(actor=admin_user, nationality="ru")
+    assert customer.nationality == "RU"
+    with pytest.raises(ValidationError) as caught:
+        services.update_customer(customer, actor=admin_user, data={"nationality": "Russia"})
+    assert "nationality" in caught.value.message_dict
+    services.update_customer(customer, actor=admin_user, data={"nationality": ""})
+    customer.refresh_from_db()
+    assert customer.nationality == ""

@@ -182,3 +182,21 @@ def test_same_record_on_two_lists_gives_a_hit_per_list(
         )
     )
     assert lists == {"ofac_sdn", "ofac_copy"}
+
+
+def test_nationality_lifts_or_lowers_the_score(
+    fixtures_dir: Path, load: Any, register: Any
+) -> None:
+    """The list entry is Russian: a Russian national living in India scores higher than an
+    Indian one of the same name and birth date (without a nationality, the country counts)."""
+    load("ofac_sdn", fixtures_dir / "ofac_sdn_tiny")
+    born = dt.date(1993, 4, 17)
+    indian = register("Dmitriy", "Khoroshev", date_of_birth=born, country="IN")
+    russian = register(
+        "Dmitriy", "Khoroshev", date_of_birth=born, country="IN", nationality="RU",
+        mobile="+919812300077", email="dk2@example.com",
+    )  # fmt: skip
+    assert russian.nationality == "RU"
+    russian_hit = ScreeningHit.objects.get(customer=russian)
+    indian_hit = ScreeningHit.objects.filter(customer=indian).first()
+    assert russian_hit.score > (indian_hit.score if indian_hit else 0)

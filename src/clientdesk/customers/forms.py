@@ -27,7 +27,7 @@ SECTIONS = (
         ("first_name", "last_name", "date_of_birth", "gender", "marital_status"),
     ),
     ("Contact details", ("mobile", "alt_mobile", "email")),
-    ("Address", ("address_line", "city", "state", "postal_code", "country")),
+    ("Address", ("address_line", "city", "state", "postal_code", "country", "nationality")),
     ("Identification", ("id_type", "id_number", "pan", "aadhaar")),
     (
         "Financial information",
@@ -66,6 +66,11 @@ class CustomerForm(forms.Form):
     state = forms.CharField(max_length=100, required=False, label="State / region")
     postal_code = forms.CharField(max_length=12, required=False)
     country = forms.ChoiceField(choices=COUNTRIES, initial="IN")
+    nationality = forms.ChoiceField(
+        choices=[("", "Same as the country"), *COUNTRIES],
+        required=False,
+        help_text="Citizenship, for sanctions screening.",
+    )
     id_type = forms.ChoiceField(choices=_blank(IdType.choices), required=False, label="ID type")
     id_number = forms.CharField(max_length=30, required=False, label="ID number")
     pan = forms.CharField(

@@ -147,6 +147,14 @@ class Customer(models.Model):
     state = models.CharField("State / region", max_length=100, blank=True)
     postal_code = models.CharField(max_length=12, blank=True)
     country = models.CharField(max_length=2, default="IN")
+    # Nullable so that adding it does not rebuild the table on SQLite (its triggers would go);
+    # empty or NULL: not recorded, and screening then takes the country of residence.
+    nationality = models.CharField(
+        max_length=2,
+        blank=True,
+        null=True,
+        help_text="ISO 3166 code of citizenship; used in sanctions screening.",
+    )
 
     id_type = models.CharField("ID type", max_length=20, choices=IdType.choices, blank=True)
     id_number = EncryptedTextField("ID number", blank=True, default="")

@@ -58,6 +58,7 @@ EDITABLE_FIELDS = (
     "state",
     "postal_code",
     "country",
+    "nationality",
     "id_type",
     "id_number",
     "pan",
@@ -100,7 +101,14 @@ def _normalizers(country: str) -> dict[str, Callable[[Any], Any]]:
         "postal_code": lambda v: validators.normalize_postal_code(v, country),
         "bank_ifsc": validators.validate_ifsc,
         "bank_account_number": validators.validate_bank_account_number,
+        "nationality": _nationality,
     }
+
+
+def _nationality(value: Any) -> str:
+    if not _is_country_code(value):
+        raise ValidationError("Choose a nationality by its two-letter ISO code, e.g. IN.")
+    return str(value).upper()
 
 
 def _strip(value: Any) -> Any:

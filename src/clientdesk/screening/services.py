@@ -52,7 +52,7 @@ from .records import EntryKind, LoadedList
 logger = logging.getLogger(__name__)
 
 PERSON_KINDS = frozenset({EntryKind.INDIVIDUAL})
-SCREENED_FIELDS = frozenset({"first_name", "last_name", "date_of_birth", "country"})
+SCREENED_FIELDS = frozenset({"first_name", "last_name", "date_of_birth", "country", "nationality"})
 RISK_FIELDS = frozenset({"country", "state", "occupation", "income_band"})
 # source -> (name, category, format) for the published lists
 KNOWN_SOURCES = {
@@ -223,10 +223,13 @@ def _store_version(
 # --- screening ---------------------------------------------------------------------------
 
 
-def subject_of(customer_id: int, first: str, last: str, dob: Any, country: str) -> ScreeningSubject:
-    """Customers are people: matched against individuals only; country as nationality."""
+def subject_of(
+    customer_id: int, first: str, last: str, dob: Any, country: str, nationality: str | None = None
+) -> ScreeningSubject:
+    """Customers are people: matched against individuals only. Nationality (or, where it is
+    not recorded, the country of residence) lifts or lowers a score with the list's."""
     name = f"{first} {last}".strip()
-    return ScreeningSubject(customer_id, name, dob, country or None, PERSON_KINDS)
+    return ScreeningSubject(customer_id, name, dob, nationality or country or None, PERSON_KINDS)
 
 
 def screen_customer(customer: Customer, *, trigger: str, actor: Any = None) -> ScreeningCheck:
@@ -239,6 +242,7 @@ def screen_customer(customer: Customer, *, trigger: str, actor: Any = None) -> S
         customer.last_name,
         customer.date_of_birth,
         customer.country,
+        customer.nationality,
     )
     matches = loaded.index.screen_subject(subject)
     now = timezone.now()
@@ -428,7 +432,9 @@ def _customer_chunk(run: ScreeningRun, size: int) -> list[ScreeningSubject]:
     rows = (
         Customer.objects.filter(id__gt=run.cursor, id__lte=run.upto)
         .order_by("id")
-        .values_list("id", "first_name", "last_name", "date_of_birth", "country")[:size]
+        .values_list("id", "first_name", "last_name", "date_of_birth", "country", "nationality")[
+            :size
+        ]
     )
     return [subject_of(*row) for row in rows]
 

@@ -116,6 +116,7 @@ class TicketListView(ObjectListView):
                     queryset=get_user_model().objects.only(
                         "id", "username", "first_name", "last_name"
                     ),
+                    to_attr="assignee_list",  # a plain list: no queryset clone per row
                 )
             )
         )

@@ -37,7 +37,9 @@ def _url(name: str, pk: Any) -> str:
 @register.simple_tag
 def ticket_row(record: Ticket) -> SafeString:
     state = SLAStatus(sla.status_of(record, timezone.now()))
-    people = list(record.assignees.all())
+    people = getattr(record, "assignee_list", None)
+    if people is None:  # not prefetched into a list by the caller
+        people = list(record.assignees.all())
     assignees = (
         format_html_join(", ", "{}", ((str(u),) for u in people))
         if people
