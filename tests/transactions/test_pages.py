@@ -364,7 +364,7 @@ def test_alert_queue_is_for_monitoring_roles(
 def test_alert_page_shows_evidence_and_why(client_for: Any, compliance: Any, alert: Alert) -> None:
     html = client_for(compliance).get(f"/transactions/alerts/{alert.pk}/").content.decode()
     assert "BIG-1" in html and "75,000.00" in html
-    assert "Amount above 5000" in html  # the rule, described
+    assert "Amount above INR 5,000.00" in html  # the rule, described
     assert "Threshold" in html
     assert "Change status" in html and "Assign to me" in html
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -253,22 +254,31 @@ def validate(rule_type: str, parameters: Any) -> dict[str, Any]:
     return cleaned
 
 
+def money(value: Any) -> str:
+    """An amount for people: base currency, thousands separated, two decimals."""
+    try:
+        return f"{settings.BASE_CURRENCY} {Decimal(str(value)):,.2f}"
+    except (ArithmeticError, ValueError):
+        return str(value)
+
+
 def describe(rule: Rule) -> str:
     """One line for lists: what the rule looks for, with its figures."""
     p = rule.parameters
     t = rule.rule_type
     texts: dict[str, Callable[[], str]] = {
-        RuleType.AMOUNT_THRESHOLD: lambda: f"Amount above {p.get('amount')}",
+        RuleType.AMOUNT_THRESHOLD: lambda: f"Amount above {money(p.get('amount'))}",
         RuleType.VELOCITY: lambda: f"More than {p.get('count')} in {p.get('minutes')} min",
         RuleType.VOLUME_LIMIT: lambda: (
-            f"{str(p.get('period', '')).title()}ly volume above {p.get('amount')}"
+            f"{'Monthly' if p.get('period') == 'month' else 'Daily'} volume above "
+            f"{money(p.get('amount'))}"
         ),
         RuleType.STRUCTURING: lambda: (
             f"{p.get('min_count')}+ amounts within "
-            f"{p.get('margin_percent')}% below {p.get('threshold')} in {p.get('days')} days"
+            f"{p.get('margin_percent')}% below {money(p.get('threshold'))} in {p.get('days')} days"
         ),
         RuleType.NEW_DEVICE_LARGE: lambda: (
-            f"Above {p.get('amount')} within {p.get('within_hours')} h of a new device"
+            f"Above {money(p.get('amount'))} within {p.get('within_hours')} h of a new device"
         ),
         RuleType.HIGH_RISK_MERCHANT: lambda: (
             "High-risk merchant"
@@ -346,7 +356,8 @@ def _check(
     amount = tx.amount_base
     if t == RuleType.AMOUNT_THRESHOLD:
         if amount > _d(p["amount"]):
-            return f"Amount {amount} above {p['amount']}", {"threshold": p["amount"]}, None
+            title = f"Amount {money(amount)} above {money(p['amount'])}"
+            return title, {"threshold": p["amount"]}, None
         return None
     if t == RuleType.VELOCITY:
         n = _velocity_fires(times, tx.occurred_at, rule)
@@ -363,7 +374,7 @@ def _check(
         if first is None or amount <= _d(p["amount"]) or tx.occurred_at - first > window:
             return None
         details = {"device_first_seen_at": first.isoformat(), "threshold": p["amount"]}
-        return f"Amount {amount} soon after a new device", details, None
+        return f"Amount {money(amount)} soon after a new device", details, None
     if t == RuleType.HIGH_RISK_MERCHANT:
         m = facts.merchant
         if m is None or amount <= _d(p.get("min_amount", "0")):
@@ -434,7 +445,8 @@ def _volume(rule: Rule, today: dt.date) -> list[Candidate]:
         Candidate(
             rule,
             r["customer_id"],
-            f"{'Monthly' if monthly else 'Daily'} volume {r['total']} above {limit} ({period})",
+            f"{'Monthly' if monthly else 'Daily'} volume {money(r['total'])} above "
+            f"{money(limit)} ({period})",
             {"period": period, "total": str(r["total"]), "count": r["n"], "limit": str(limit)},
             f"r{rule.pk}:c{r['customer_id']}:{period}",
         )
@@ -465,7 +477,7 @@ def _structuring(rule: Rule, today: dt.date) -> list[Candidate]:
         Candidate(
             rule,
             r["customer_id"],
-            f"{r['n']} amounts just below {threshold} in {p['days']} days",
+            f"{r['n']} amounts just below {money(threshold)} in {p['days']} days",
             {
                 "count": r["n"],
                 "total": str(r["total"]),
@@ -500,7 +512,7 @@ def _income(rule: Rule, today: dt.date) -> list[Candidate]:
             Candidate(
                 rule,
                 r["customer_id"],
-                f"{p['period_days']}-day volume {r['total']} out of line with income band",
+                f"{p['period_days']}-day volume {money(r['total'])} out of line with income band",
                 {
                     "income_band": band,
                     "total": str(r["total"]),
