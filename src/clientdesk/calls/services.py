@@ -20,13 +20,12 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.activities.services import log_activity
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, edits_only_own, require
-from clientdesk.core.validators import normalize_phone
+from clientdesk.core.validators import normalize_phone, parse_event_time
 from clientdesk.customers.models import Customer
 from clientdesk.leads.models import Lead
 
@@ -35,7 +34,6 @@ from .models import CallLog, CallSource, CallStatus, Direction
 MAX_BATCH = 1000
 MAX_DURATION = 24 * 3600
 MAX_NOTES = 5000
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 WHATSAPP_DEDUPE = dt.timedelta(minutes=2)
 
 # "No Answer", "no-answer", "NO_ANSWER" and "no_answer" all mean CallStatus.NO_ANSWER.
@@ -126,29 +124,7 @@ def _phone(value: str, cache: dict[str, str | None]) -> str | None:
 
 
 def _started_at(value: Any, now: dt.datetime) -> dt.datetime | str:
-    """A datetime, or the error message. Accepts ISO 8601 or Unix time (s or ms)."""
-    if isinstance(value, dt.datetime):
-        when: dt.datetime | None = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 10**11 else value
-        try:
-            when = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            when = None
-    elif isinstance(value, str) and value.strip():
-        try:
-            when = parse_datetime(value.strip())
-        except ValueError:
-            when = None
-    else:
-        return "Give the time the call started (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
-    if when is None:
-        return "Enter a valid date and time (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
-    if when > now + FUTURE_TOLERANCE:
-        return "The call cannot start in the future."
-    return when
+    return parse_event_time(value, now, what="the call started")
 
 
 def _duration(value: Any, errors: _Errors) -> int:

@@ -444,3 +444,45 @@ def validate_bank_account_number(value: str) -> str:
             code="bank_account_invalid",
         )
     return number
+
+
+# --- event times sent by devices and other systems ----------------------------------------
+
+EVENT_TIME_FUTURE_TOLERANCE = datetime.timedelta(minutes=5)  # clocks of phones and gateways
+
+
+def parse_event_time(
+    value: object, now: datetime.datetime, *, what: str
+) -> datetime.datetime | str:
+    """When something happened, as a device or another system sends it: an aware datetime,
+    or the error message. Accepts ISO 8601 (naive means the site's time zone) or Unix time
+    in seconds or milliseconds; refuses times more than a few minutes in the future.
+    ``what`` names the event in messages ("the call started", "the transaction").
+    """
+    from decimal import Decimal
+
+    from django.utils.dateparse import parse_datetime
+
+    when: datetime.datetime | None = None
+    if isinstance(value, datetime.datetime):
+        when = value
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        seconds = float(value) / 1000 if value > 10**11 else float(value)
+        try:
+            when = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+        except (OverflowError, OSError, ValueError):
+            when = None
+    elif isinstance(value, str) and value.strip():
+        try:
+            when = parse_datetime(value.strip())
+        except ValueError:
+            when = None
+    else:
+        return f"Give the time {what} (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
+    if when is None:
+        return "Enter a valid date and time (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when > now + EVENT_TIME_FUTURE_TOLERANCE:
+        return f"The time {what} cannot be in the future."
+    return when

@@ -43,11 +43,11 @@ from django.db import IntegrityError, OperationalError, connection, models, tran
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, require
+from clientdesk.core.validators import parse_event_time
 from clientdesk.customers.models import Customer, Status
 
 from . import currencies, rules
@@ -77,7 +77,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 RISK_INLINE_MAX = 10  # above this many customers, risk is recomputed by a background task
 SMS_INLINE_MAX = 10  # above this many messages, one background task queues them
 # Above this many customers, ``last_activity_at`` moves forward after commit (a background
@@ -277,30 +276,7 @@ def _currency(raw: Mapping[str, Any], errors: _Errors) -> str:
 
 
 def _occurred_at(value: Any, now: dt.datetime) -> dt.datetime | str:
-    """A datetime, or the error message. ISO 8601 or Unix time (s or ms)."""
-    when: dt.datetime | None = None
-    if isinstance(value, dt.datetime):
-        when = value
-    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
-        seconds = float(value) / 1000 if value > 10**11 else float(value)
-        try:
-            when = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            when = None
-    elif isinstance(value, str) and value.strip():
-        try:
-            when = parse_datetime(value.strip())
-        except ValueError:
-            when = None
-    else:
-        return "Give the time of the transaction (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
-    if when is None:
-        return "Enter a valid date and time (ISO 8601, e.g. 2025-01-31T14:05:00+05:30)."
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
-    if when > now + FUTURE_TOLERANCE:
-        return "The transaction cannot be in the future."
-    return when
+    return parse_event_time(value, now, what="of the transaction")
 
 
 def _customer_ref(raw: Mapping[str, Any], errors: _Errors) -> str | int:
