@@ -83,7 +83,7 @@ def test_sign_in_with_wrong_then_right_password_and_sign_out(
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("h1")).to_contain_text("Meena Krishnan")
-    expect(page.locator(".stats")).to_contain_text("Pending")
+    expect(page.get_by_test_id("status-counts")).to_contain_text("Pending")
     expect(page.locator("main")).to_contain_text(customers[-1].full_name)
     screenshot(page, "dashboard")
 

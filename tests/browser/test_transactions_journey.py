@@ -141,7 +141,7 @@ def test_transactions_charts_and_an_alert(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Alerts").click()
     queue = page.locator("#list-results")
     expect(queue).to_contain_text("Kavya Menon")
-    queue.get_by_role("link", name="Amount 150000.00 above 100000").click()
+    queue.get_by_role("link", name="Amount INR 150,000.00 above INR 100,000.00").click()
     expect(page.get_by_test_id("status-badge")).to_have_text("Triggered")
     expect(page.get_by_test_id("evidence")).to_contain_text("BIG-0001")
     expect(page.get_by_test_id("evidence")).to_contain_text("Tanishq")

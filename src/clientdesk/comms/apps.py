@@ -9,6 +9,9 @@ class CommsConfig(AppConfig):
     verbose_name = "Messages"
 
     def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_cards()
         from clientdesk.core import schedule
         from clientdesk.customers.tabs import ProfileTab, register
 

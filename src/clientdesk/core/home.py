@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from clientdesk.core import dashboard
 from clientdesk.core.permissions import has_access
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"cards": dashboard.cards_for(request.user)}
     if has_access(request.user, "customers"):
         from clientdesk.customers.models import Customer, Status
         from clientdesk.customers.selectors import status_counts

@@ -11,6 +11,9 @@ class FollowupsConfig(AppConfig):
     verbose_name = "Tasks"
 
     def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_cards()
         from clientdesk.core import schedule
         from clientdesk.core.context_processors import NAV_BADGES
         from clientdesk.customers.tabs import ProfileTab, register

@@ -10,6 +10,9 @@ class KycConfig(AppConfig):
     verbose_name = "KYC"
 
     def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_cards()
         from clientdesk.customers.services import ACTIVATION_CHECKS
         from clientdesk.customers.tabs import ProfileTab, register
 

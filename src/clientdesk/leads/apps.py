@@ -9,6 +9,9 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads"
 
     def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_cards()
         from clientdesk.core import schedule, search
 
         from . import search as lead_search

@@ -9,6 +9,9 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Screening & risk"
 
     def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_cards()
         from clientdesk.core import schedule
         from clientdesk.core.context_processors import NAVIGATION
         from clientdesk.customers.services import CUSTOMER_SAVED_HOOKS

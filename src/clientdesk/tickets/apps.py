@@ -10,6 +10,9 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_cards()
         from clientdesk.core import schedule, search
         from clientdesk.customers.tabs import ProfileTab, register
 

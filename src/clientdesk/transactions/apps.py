@@ -14,6 +14,9 @@ class TransactionsConfig(AppConfig):
     verbose_name = "Transactions"
 
     def ready(self) -> None:
+        from . import dashboard
+
+        dashboard.register_cards()
         from clientdesk.core import schedule
 
         from . import tasks
