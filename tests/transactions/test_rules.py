@@ -247,6 +247,27 @@ def test_income_mismatch_boundary(admin_user, active_customer, other_customer, m
     assert list(_alerts(rule).values_list("customer_id", flat=True)) == [other_customer.pk]
 
 
+def test_a_rolling_rule_waits_while_its_alert_is_open(
+    admin_user, other_customer, make_row, make_rule
+):
+    """Night after night the same structuring shows in the 7-day window: one alert until an
+    officer closes it; the next night after that raises a new one."""
+    rule = make_rule("structuring", threshold="50000", margin_percent="10", min_count=3, days=7)
+    intake_transactions(
+        [make_row(other_customer, amount=a, occurred_at=_yesterday()) for a in
+         ("45000", "49999.99", "47000")],
+        actor=admin_user,
+    )  # fmt: skip
+    today = timezone.localdate()
+    services.run_nightly_rules(actor=admin_user, today=today)
+    services.run_nightly_rules(actor=admin_user, today=today + dt.timedelta(days=1))
+    first = _alerts(rule).get()
+    services.transition_alert(first, "under_review", actor=admin_user)
+    services.transition_alert(first, "cleared", actor=admin_user, note="Salary split.")
+    services.run_nightly_rules(actor=admin_user, today=today + dt.timedelta(days=2))
+    assert _alerts(rule).count() == 2
+
+
 def test_disabled_rule_does_nothing(admin_user, active_customer, make_row, make_rule):
     rule = make_rule("amount_threshold", amount="1")
     services.update_rule(rule, actor=admin_user, data={"enabled": False})

@@ -55,6 +55,9 @@ INTAKE_TYPES = frozenset(
     }
 )
 NIGHTLY_TYPES = frozenset({RuleType.VOLUME_LIMIT, RuleType.STRUCTURING, RuleType.INCOME_MISMATCH})
+# Nightly rules over a rolling window: the same condition holds night after night, so a
+# customer with an open alert of the rule is not alerted again until that one is closed.
+ROLLING_TYPES = frozenset({RuleType.STRUCTURING, RuleType.INCOME_MISMATCH})
 
 # Top of each declared annual income band, in the base currency (None: open-ended).
 INCOME_BAND_TOP: dict[str, Decimal | None] = {

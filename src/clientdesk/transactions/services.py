@@ -99,6 +99,13 @@ def run_nightly_rules(*, actor: Any = None, today: dt.date | None = None) -> dic
             continue
         with transaction.atomic():
             found = rules.evaluate_aggregate(rule, today=today)
+            if rule.rule_type in rules.ROLLING_TYPES and found:
+                still_open = set(
+                    Alert.objects.open()
+                    .filter(rule=rule, customer_id__in={c.customer_id for c in found})
+                    .values_list("customer_id", flat=True)
+                )
+                found = [c for c in found if c.customer_id not in still_open]
             for c in found:
                 c.transaction_ids = rules.evidence_for(c, today=today)
             alerts = store_candidates(found, now=timezone.now())
