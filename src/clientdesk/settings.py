@@ -321,7 +321,7 @@ COMMS_CHANNELS: dict[str, dict[str, Any]] = {
 # Seconds to wait after attempt 1, 2, 3 ... fails; a message is failed after MAX_ATTEMPTS.
 COMMS_RETRY_DELAYS = [int(s) for s in env_list("COMMS_RETRY_DELAYS", "60,300,1500")]
 # Call intake: a batch touching more customers/leads than this moves their last-activity
-# dates in a background task after commit (see calls.services.touch_last_activity).
+# dates in a background task after commit (see activities.services.touch_last_activity).
 CALL_INTAKE_DEFER_LAST_ACTIVITY = int(os.environ.get("CALL_INTAKE_DEFER_LAST_ACTIVITY", "50"))
 COMMS_MAX_ATTEMPTS = int(os.environ.get("COMMS_MAX_ATTEMPTS", "4"))
 # API enum names: status, priority, source ... exist in several modules, so each gets its own

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, require
+from clientdesk.core.validators import normalize_email
 
 from . import tokens
 from .models import ApiToken, Role, RoleModuleAccess
@@ -107,10 +108,8 @@ def _validate_user(user: Any, data: Mapping[str, Any], *, creating: bool) -> dic
     if "email" in data:
         email = str(data["email"] or "").strip().lower()
         if email:
-            from django.core.validators import validate_email
-
             try:
-                validate_email(email)
+                email = normalize_email(email)
             except ValidationError:
                 errors["email"] = ["Enter a valid email address."]
             else:

@@ -144,6 +144,13 @@ class UserCreateView(ModuleView):
         )
 
 
+def _edit_form(user: User) -> UserForm:
+    """The details form filled from the stored user."""
+    return UserForm(
+        initial={name: getattr(user, name) for name in services.USER_FIELDS}, editing=True
+    )
+
+
 class UserEditView(ModuleView):
     """One user: details and role; password; API tokens (a new key is shown once)."""
 
@@ -151,8 +158,7 @@ class UserEditView(ModuleView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = get_object_or_404(User.objects.select_related("role"), pk=pk)
-        initial = {name: getattr(user, name) for name in services.USER_FIELDS}
-        return self._render(request, user, UserForm(initial=initial, editing=True))
+        return self._render(request, user, _edit_form(user))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = get_object_or_404(User.objects.select_related("role"), pk=pk)
@@ -163,8 +169,7 @@ class UserEditView(ModuleView):
             key = services.issue_api_token(
                 user, actor=request.user, rotate=action == "rotate_token"
             )
-            initial = {name: getattr(user, name) for name in services.USER_FIELDS}
-            return self._render(request, user, UserForm(initial=initial, editing=True), key=key)
+            return self._render(request, user, _edit_form(user), key=key)
         if action == "revoke_tokens":
             revoked = services.revoke_api_tokens(user, actor=request.user)
             messages.success(request, f"{revoked} API token(s) revoked.")
@@ -192,10 +197,7 @@ class UserEditView(ModuleView):
             else:
                 messages.success(request, f"New password set for {user.display_name}.")
                 return redirect("accounts:user_edit", pk=user.pk)
-        initial = {name: getattr(user, name) for name in services.USER_FIELDS}
-        return self._render(
-            request, user, UserForm(initial=initial, editing=True), password_form=form, status=400
-        )
+        return self._render(request, user, _edit_form(user), password_form=form, status=400)
 
     def _render(
         self,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -112,3 +114,57 @@ def add_manual_activity(
 
 
 __all__ = ["Kind", "add_manual_activity", "log_activity", "timeline"]
+
+
+# --- last-activity dates after bulk intake ----------------------------------------------------
+
+
+def touch_last_activity(model: Any, latest: Mapping[int, dt.datetime], *, defer_over: int) -> None:
+    """Move ``last_activity_at`` of the rows forward: now for up to ``defer_over`` rows, in
+    a background task enqueued on commit for more.
+
+    The column is indexed (lists sort by it), so each update rewrites the row and every one
+    of its indexes, ~0.5 ms a row on a million customers: more than storing a bulk intake's
+    own rows. The intake's timeline entries are stored at once either way; only the dates
+    follow seconds later. Used by call and transaction intake.
+    """
+    if not latest:
+        return
+    if len(latest) <= defer_over:
+        move_last_activity(model, latest)
+        return
+    from .tasks import move_last_activity_later
+
+    items = [[pk, at.isoformat()] for pk, at in sorted(latest.items())]
+    label = model._meta.label
+    transaction.on_commit(lambda: move_last_activity_later.enqueue(label, items))
+
+
+def move_last_activity(model: Any, latest: Mapping[int, dt.datetime]) -> None:
+    """Move ``last_activity_at`` of each row forward to its time (never backward).
+
+    One ``UPDATE ... FROM (VALUES ...)`` per 400 rows (in primary-key order), on SQLite
+    (3.33+) and PostgreSQL alike. Raw SQL because the ORM's equivalent (a CASE with a WHEN
+    per row) costs ~10 ms of Python per hundred rows to build.
+    """
+    items = sorted(latest.items())
+    if not items:
+        return
+    field = model._meta.get_field("last_activity_at")
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(field.column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 400):
+            chunk = items[start : start + 400]
+            values = ", ".join([f"(%s, %s{cast})"] * len(chunk))
+            params: list[Any] = []
+            for row_pk, at in chunk:
+                params += [row_pk, field.get_db_prep_value(at, connection)]
+            cursor.execute(
+                f"UPDATE {table} SET {column} = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608 - names quoted, values bound
+                f"WHERE {table}.{pk} = v.column1 "
+                f"AND ({table}.{column} IS NULL OR {table}.{column} < v.column2)",
+                params,
+            )

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from clientdesk.activities import services as activity_services
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.activities.services import log_activity
 from clientdesk.core import audit
@@ -648,55 +649,11 @@ def _bulk_activities(calls: list[CallLog]) -> None:
 
 
 def touch_last_activity(model: Any, latest: Mapping[int, dt.datetime]) -> None:
-    """Move last-activity dates forward: now for a few rows, after commit for many.
-
-    Updating ``last_activity_at`` rewrites the customer's row and every one of its indexes
-    (the column is indexed for sorting), ~0.5 ms a row on a million customers: more than
-    storing the calls themselves. A batch touching more than
-    ``settings.CALL_INTAKE_DEFER_LAST_ACTIVITY`` rows hands the update to a background task
-    enqueued on commit (seconds behind; the calls and their timeline entries are stored at
-    once either way).
-    """
-    if not latest:
-        return
-    if len(latest) <= settings.CALL_INTAKE_DEFER_LAST_ACTIVITY:
-        move_last_activity(model, latest)
-        return
-    from .tasks import move_last_activity_later
-
-    items = [[pk, at.isoformat()] for pk, at in latest.items()]
-    label = model._meta.label
-    transaction.on_commit(lambda: move_last_activity_later.enqueue(label, items))
-
-
-def move_last_activity(model: Any, latest: Mapping[int, dt.datetime]) -> None:
-    """Move ``last_activity_at`` of each row forward to its time (never backward).
-
-    One ``UPDATE ... FROM (VALUES ...)`` per 400 rows, on SQLite (3.33+) and PostgreSQL
-    alike. Raw SQL because the ORM's equivalent (a CASE with a WHEN per row) costs ~10 ms of
-    Python per hundred rows to build, more than the whole rest of a batch.
-    """
-    items = list(latest.items())
-    if not items:
-        return
-    field = model._meta.get_field("last_activity_at")
-    table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(field.column)
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), 400):
-            chunk = items[start : start + 400]
-            values = ", ".join([f"(%s, %s{cast})"] * len(chunk))
-            params: list[Any] = []
-            for row_pk, at in chunk:
-                params += [row_pk, field.get_db_prep_value(at, connection)]
-            cursor.execute(
-                f"UPDATE {table} SET {column} = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608 - names quoted, values bound
-                f"WHERE {table}.{pk} = v.column1 "
-                f"AND ({table}.{column} IS NULL OR {table}.{column} < v.column2)",
-                params,
-            )
+    """Last-activity dates forward; after commit for batches touching more than
+    ``settings.CALL_INTAKE_DEFER_LAST_ACTIVITY`` rows (``activities.services``)."""
+    activity_services.touch_last_activity(
+        model, latest, defer_over=settings.CALL_INTAKE_DEFER_LAST_ACTIVITY
+    )
 
 
 # ----------------------------------------------------------------------------- WhatsApp

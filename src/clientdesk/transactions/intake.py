@@ -45,6 +45,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from clientdesk.activities.models import Activity, Kind
+from clientdesk.activities.services import touch_last_activity
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, require
 from clientdesk.core.validators import parse_event_time
@@ -1340,43 +1341,7 @@ def _timeline(batch: _Batch, alerts: list[Alert]) -> None:
         )
         latest[tx.customer_id] = max(latest.get(tx.customer_id, tx.occurred_at), tx.occurred_at)
     Activity.objects.bulk_create(entries, batch_size=1000)
-    touch_last_activity(latest)
-
-
-def touch_last_activity(latest: Mapping[int, dt.datetime]) -> None:
-    """Customers' ``last_activity_at`` forward: now for a few, after commit for many
-    (``DEFER_LAST_ACTIVITY``; the timeline entries themselves are stored at once)."""
-    if len(latest) <= DEFER_LAST_ACTIVITY:
-        move_forward(Customer, "last_activity_at", latest)
-        return
-    from .tasks import move_last_activity_later
-
-    items = [[pk, at.isoformat()] for pk, at in sorted(latest.items())]
-    transaction.on_commit(partial(move_last_activity_later.enqueue, items))
-
-
-def move_forward(model: type[models.Model], name: str, latest: Mapping[int, dt.datetime]) -> None:
-    """Move a timestamp column forward to each row's time (never backward)."""
-    if not latest:
-        return
-    quote = connection.ops.quote_name
-    f = cast(models.Field[Any, Any], model._meta.get_field(name))
-    table, column = quote(model._meta.db_table), quote(f.column)
-    pg_cast = "::timestamptz" if connection.vendor == "postgresql" else ""
-    items = sorted(latest.items())
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), 400):
-            chunk = items[start : start + 400]
-            params: list[Any] = []
-            for pk, at in chunk:
-                params += [pk, f.get_db_prep_value(at, connection)]
-            cursor.execute(
-                f"UPDATE {table} SET {column} = v.column2 FROM (VALUES "  # noqa: S608
-                + ", ".join([f"(%s, %s{pg_cast})"] * len(chunk))
-                + f") AS v WHERE {table}.{quote(str(model._meta.pk.column))} = v.column1 "
-                f"AND ({table}.{column} IS NULL OR {table}.{column} < v.column2)",
-                params,
-            )
+    touch_last_activity(Customer, latest, defer_over=DEFER_LAST_ACTIVITY)
 
 
 def _after_commit(batch: _Batch, alerts: list[Alert], *, actor: Any) -> None:

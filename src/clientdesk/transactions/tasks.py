@@ -29,21 +29,6 @@ def recompute_risk(customer_ids: list[int], reason: str) -> int:
 
 
 @task()
-def move_last_activity_later(items: list[list[object]]) -> int:
-    """Move customers' last-activity dates forward after a large intake (``[pk, ISO time]``
-    pairs; never backward, so a late or repeated run is harmless)."""
-    import datetime as dt
-
-    from clientdesk.customers.models import Customer
-
-    from .intake import move_forward
-
-    latest = {int(str(pk)): dt.datetime.fromisoformat(str(at)) for pk, at in items}
-    move_forward(Customer, "last_activity_at", latest)
-    return len(latest)
-
-
-@task()
 def send_sms_alerts(items: list[list[object]], actor_id: int | None) -> int:
     """Queue the SMS alerts of a large intake (``[transaction id, blocked]`` pairs)."""
     from django.contrib.auth import get_user_model

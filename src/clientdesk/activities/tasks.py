@@ -1,4 +1,4 @@
-"""Background work of the call log (Django Tasks API)."""
+"""Background work of the activity timeline (Django Tasks API)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django_tasks import task
 
 @task()
 def move_last_activity_later(model_label: str, items: list[list[object]]) -> int:
-    """Move customers' or leads' last-activity dates forward after a large call intake.
+    """Move customers' or leads' last-activity dates forward after a large intake.
 
     ``items`` are ``[pk, ISO time]`` pairs; the update never moves a date backward, so a
     late or repeated run is harmless.
