@@ -136,7 +136,9 @@ class DocumentQuerySet(models.QuerySet["Document"]):
             return self.none()
         if not (has_access(user, "documents") or has_access(user, "compliance")):
             return self.none()
-        return self
+        from clientdesk.customers.models import Customer
+
+        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
 
     def for_list(self) -> DocumentQuerySet:
         return self.select_related("uploaded_by", "reviewed_by").prefetch_related("checks")

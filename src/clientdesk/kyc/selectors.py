@@ -35,11 +35,10 @@ def customer_documents(customer: Customer, user: Any) -> QuerySet[Document]:
 
 def document_for(user: Any, pk: int) -> Document:
     """Fetch and authorize together: 404 for what the user may not see."""
-    visible = Customer.objects.visible_to(user).values("pk")
     return get_object_or_404(
-        Document.objects.visible_to(user)
-        .filter(customer__in=visible)
-        .select_related("customer", "customer__created_by", "uploaded_by", "reviewed_by"),
+        Document.objects.visible_to(user).select_related(
+            "customer", "customer__created_by", "uploaded_by", "reviewed_by"
+        ),
         pk=pk,
     )
 
@@ -132,7 +131,8 @@ def overview(user: Any) -> dict[str, Any]:
     )
     now = timezone.now()
     waiting = list(
-        Document.objects.filter(review_status=ReviewStatus.PENDING)
+        Document.objects.visible_to(user)
+        .filter(review_status=ReviewStatus.PENDING)
         .values("customer_id")
         .annotate(since=Min("uploaded_at"))
         .values_list("since", flat=True)
@@ -141,9 +141,9 @@ def overview(user: Any) -> dict[str, Any]:
     for label, low, high in AGE_BUCKETS:
         count = sum(1 for s in waiting if low <= now - s and (high is None or now - s < high))
         buckets.append({"label": label, "count": count})
-    outcomes = Document.objects.filter(review_status=ReviewStatus.PENDING).aggregate(
-        **{o: Count("id", filter=Q(check_outcome=o)) for o in OUTCOME_RISK}
-    )
+    outcomes = (
+        Document.objects.visible_to(user).filter(review_status=ReviewStatus.PENDING)
+    ).aggregate(**{o: Count("id", filter=Q(check_outcome=o)) for o in OUTCOME_RISK})
     oldest = min(waiting) if waiting else None
     return {
         "statuses": [

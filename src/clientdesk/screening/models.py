@@ -146,8 +146,13 @@ class Trigger(models.TextChoices):
 
 class ScreeningHitQuerySet(models.QuerySet["ScreeningHit"]):
     def visible_to(self, user: Any) -> ScreeningHitQuerySet:
-        """The only way pages and the API list hits (Compliance module, read)."""
-        return self if has_access(user, MODULE, Access.READ) else self.none()
+        """The only way pages and the API list hits: Compliance read, and only hits of
+        customers the user may see (``Customer.objects.visible_to``)."""
+        if not has_access(user, MODULE, Access.READ):
+            return self.none()
+        from clientdesk.customers.models import Customer
+
+        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
 
     def for_list(self) -> ScreeningHitQuerySet:
         return self.select_related("customer", "screening_list", "decided_by")

@@ -151,9 +151,9 @@ class HitDetailView(ModuleView):
         context = {
             "hit": hit,
             "customer": customer,
-            "customer_dob": (dob.isoformat() if dob else "—")
-            if can_view_sensitive(request.user)
-            else (mask_date(dob) or "—"),
+            # Masked for everyone; the full date only through the audited reveal.
+            "masked": {"date_of_birth": mask_date(dob)},
+            "can_reveal": can_view_sensitive(request.user),
             "entry_facts": _entry_facts(hit.entry.data),
             "explanation": hit.explanation,
             "score_tone": score_tone(hit.score),

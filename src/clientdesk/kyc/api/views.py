@@ -85,10 +85,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = None
 
     def get_queryset(self) -> QuerySet[Document]:
-        visible = Customer.objects.visible_to(self.request.user).values("pk")
-        return (
-            Document.objects.visible_to(self.request.user).filter(customer__in=visible).for_list()
-        )
+        return Document.objects.visible_to(self.request.user).for_list()
 
     @extend_schema(responses=DocumentCheckSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -123,8 +120,7 @@ class DocumentDecisionViewSet(viewsets.GenericViewSet):
     serializer_class = DecisionSerializer
 
     def get_queryset(self) -> QuerySet[Document]:
-        visible = Customer.objects.visible_to(self.request.user).values("pk")
-        return Document.objects.visible_to(self.request.user).filter(customer__in=visible)
+        return Document.objects.visible_to(self.request.user)
 
     @extend_schema(request=DecisionSerializer, responses=DocumentSerializer)
     def create(self, request: Request, pk: str | None = None) -> Response:
