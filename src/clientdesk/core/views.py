@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -162,3 +162,17 @@ class SearchView(LoginRequiredMixin, View):
             "core/_search_results.html",
             {"groups": groups, "term": term.strip(), "elapsed_ms": elapsed_ms},
         )
+
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
+
+def private_file(response: _Response, *, inline: bool = False) -> _Response:
+    """Headers for a file that must stay private: never cached or sniffed, sandboxed when
+    opened, a download unless ``inline`` (documents, ticket attachments; pages and API)."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if not inline:
+        response["Content-Disposition"] = response.get("Content-Disposition", "attachment")
+    return response

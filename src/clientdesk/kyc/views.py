@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from clientdesk.core.masking import mask
 from clientdesk.core.permissions import can_view_sensitive, has_access
-from clientdesk.core.views import ModuleView, ObjectListView, parse_int
+from clientdesk.core.views import ModuleView, ObjectListView, parse_int, private_file
 from clientdesk.customers.models import KYC_TONES, Customer, KycStatus
 from clientdesk.customers.selectors import customer_for
 
@@ -29,15 +29,6 @@ from .models import Document, KycStatusChange, ReviewStatus
 from .tables import ReviewQueueTable
 
 RECORD_FIELDS = ("date_of_birth", "id_number", "pan", "aadhaar")
-
-
-def _no_store(response: HttpResponseBase, *, inline: bool) -> HttpResponseBase:
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if not inline:
-        response["Content-Disposition"] = response.get("Content-Disposition", "attachment")
-    return response
 
 
 # --- the customer's Documents tab ----------------------------------------------------------
@@ -116,7 +107,7 @@ class DownloadView(ModuleView):
             filename=document.original_name,
             content_type=document.content_type,
         )
-        return _no_store(response, inline=False)
+        return private_file(response, inline=False)
 
 
 class PreviewView(ModuleView):
@@ -130,7 +121,7 @@ class PreviewView(ModuleView):
             return HttpResponse("Open this document page by page.", status=404)
         handle = services.open_document(document, actor=request.user, purpose="preview")
         response = FileResponse(handle, content_type=document.content_type)
-        return _no_store(response, inline=True)
+        return private_file(response, inline=True)
 
 
 class PageView(ModuleView):
@@ -146,7 +137,7 @@ class PageView(ModuleView):
             png = services.preview_page(document, actor=request.user, page=page)
         except ValidationError as exc:
             return HttpResponse(" ".join(exc.messages), status=404)
-        return _no_store(HttpResponse(png, content_type="image/png"), inline=True)
+        return private_file(HttpResponse(png, content_type="image/png"), inline=True)
 
 
 # --- review ---------------------------------------------------------------------------------

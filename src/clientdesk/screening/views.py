@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clientdesk.core.masking import mask_date
 from clientdesk.core.permissions import Access, can_view_sensitive, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 from clientdesk.customers.models import Customer, RiskLevel
+from clientdesk.customers.selectors import customer_for
 
 from . import selectors, services
 from .filtersets import ScreeningHitFilterSet
@@ -192,7 +193,7 @@ class RescreenView(ModuleView):
 
 
 def _customer(request: HttpRequest, pk: int) -> Customer:
-    return get_object_or_404(Customer.objects.visible_to(request.user), pk=pk)
+    return customer_for(request.user, pk)
 
 
 class ScreenCustomerView(ModuleView):

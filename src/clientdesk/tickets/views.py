@@ -19,7 +19,13 @@ from django.views import View
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import add_manual_activity, timeline
 from clientdesk.core.permissions import Access, has_access
-from clientdesk.core.views import ModuleView, ObjectListView, apply_errors, safe_next
+from clientdesk.core.views import (
+    ModuleView,
+    ObjectListView,
+    apply_errors,
+    private_file,
+    safe_next,
+)
 
 from . import selectors, services, sla
 from .filtersets import TicketFilterSet
@@ -396,10 +402,7 @@ class TicketAttachmentDownloadView(ModuleView):
             filename=attachment.original_name,
             content_type=attachment.content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return private_file(response)
 
 
 class TicketActivityView(ModuleView):

@@ -35,6 +35,7 @@ from django.db import models
 from django.db.models import Q
 
 from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.customers.models import SENSITIVE_FIELDS
 
 from . import currencies
 
@@ -210,14 +211,21 @@ class MonitoringQuerySet(_ModuleQuerySet):
     module = Module.MONITORING
 
 
+# Lists show the customer's name and client ID: never load (and decrypt) the encrypted
+# identifiers for them.
+CUSTOMER_SECRETS = tuple(f"customer__{name}" for name in SENSITIVE_FIELDS)
+
+
 class TransactionQuerySet(_ModuleQuerySet):
     def for_list(self) -> TransactionQuerySet:
-        return self.select_related("customer", "merchant", "device", "account")
+        return self.select_related("customer", "merchant", "device", "account").defer(
+            *CUSTOMER_SECRETS
+        )
 
 
 class AlertQuerySet(MonitoringQuerySet):
     def for_list(self) -> AlertQuerySet:
-        return self.select_related("rule", "customer", "assigned_to")
+        return self.select_related("rule", "customer", "assigned_to").defer(*CUSTOMER_SECRETS)
 
     def open(self) -> AlertQuerySet:
         return self.filter(status__in=OPEN_ALERT_STATUSES)

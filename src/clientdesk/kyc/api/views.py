@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clientdesk.core.api import ModulePermission
+from clientdesk.core.views import private_file
 from clientdesk.customers.models import Customer
 from clientdesk.customers.selectors import customer_for
 
@@ -106,9 +107,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             filename=document.original_name,
             content_type=document.content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_file(response)
 
 
 class DocumentDecisionViewSet(viewsets.GenericViewSet):

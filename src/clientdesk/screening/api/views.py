@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from clientdesk.core.api import ModulePermission
 from clientdesk.customers.models import Customer
+from clientdesk.customers.selectors import customer_for
 
 from .. import services
 from ..filtersets import ScreeningHitFilterSet
@@ -102,7 +102,7 @@ class RiskProfileViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=RiskOverrideSerializer, responses=RiskProfileSerializer)
     @action(detail=True, methods=["post"])
     def override(self, request: Request, customer_id: str | None = None) -> Response:
-        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=customer_id)
+        customer = customer_for(request.user, int(customer_id or 0))
         body = RiskOverrideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.override_risk(

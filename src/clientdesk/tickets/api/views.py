@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clientdesk.core.api import ModulePermission
+from clientdesk.core.views import private_file
 
 from .. import selectors, services
 from ..filtersets import TicketFilterSet
@@ -165,6 +166,4 @@ class TicketViewSet(
             filename=attachment.original_name,
             content_type=attachment.content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_file(response)
