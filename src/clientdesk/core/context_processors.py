@@ -21,6 +21,23 @@ NAVIGATION = [
     ("Users & roles", "accounts:users", "settings", "administration", "/admin-area/"),
 ]
 
+
+def add_navigation(
+    entry: tuple[str, str, str, str | None, str], *, after: str = "", before: str = ""
+) -> None:
+    """A module's sidebar entry, placed after or before the entry with that URL name (at the
+    end when it is missing); called from ``apps.ready``, once however often it runs."""
+    if entry in NAVIGATION:
+        return
+    names = [item[1] for item in NAVIGATION]
+    if after in names:
+        NAVIGATION.insert(names.index(after) + 1, entry)
+    elif before in names:
+        NAVIGATION.insert(names.index(before), entry)
+    else:
+        NAVIGATION.append(entry)
+
+
 # url name -> function(user) -> int shown as a badge (e.g. tasks due); apps register here.
 NAV_BADGES: dict[str, Callable[[Any], int]] = {}
 

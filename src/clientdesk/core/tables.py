@@ -10,6 +10,11 @@ from django.utils.html import format_html, format_html_join
 from .models import AuditEvent
 
 
+def badge(tone: str, label: str) -> Any:
+    """A status pill (``.badge-<tone>``) for a table cell."""
+    return format_html('<span class="badge badge-{}">{}</span>', tone, label)
+
+
 def _model(object_type: str) -> Any:
     try:
         return apps.get_model(object_type) if "." in object_type else None

@@ -35,13 +35,9 @@ class KycConfig(AppConfig):
         self._register_risk_factor()
 
     def _add_navigation(self) -> None:
-        from clientdesk.core.context_processors import NAVIGATION
+        from clientdesk.core.context_processors import add_navigation
 
-        if NAV_ENTRY in NAVIGATION:
-            return
-        names = [entry[1] for entry in NAVIGATION]
-        at = names.index("comms:list") + 1 if "comms:list" in names else len(NAVIGATION)
-        NAVIGATION.insert(at, NAV_ENTRY)
+        add_navigation(NAV_ENTRY, after="comms:list")
 
     def _register_risk_factor(self) -> None:
         try:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clientdesk.core.tables import badge
 from clientdesk.customers.models import Customer
 
 from .models import OUTCOME_RISK, OUTCOME_TONES, CheckOutcome
@@ -14,10 +15,6 @@ from .selectors import age_text
 
 _RANK_OUTCOME = {rank: outcome for outcome, rank in OUTCOME_RISK.items()}
 _RISK_TONES = {"high": "red", "medium": "amber", "low": "green"}
-
-
-def badge(tone: str, label: str) -> Any:
-    return format_html('<span class="badge badge-{}">{}</span>', tone, label)
 
 
 class ReviewQueueTable(tables.Table):

@@ -13,7 +13,7 @@ class ScreeningConfig(AppConfig):
 
         dashboard.register_cards()
         from clientdesk.core import schedule
-        from clientdesk.core.context_processors import NAVIGATION
+        from clientdesk.core.context_processors import add_navigation
         from clientdesk.customers.services import CUSTOMER_SAVED_HOOKS
         from clientdesk.customers.tabs import ProfileTab, register
 
@@ -39,7 +39,4 @@ class ScreeningConfig(AppConfig):
         )
         # The sidebar entry, before the audit trail (the list lives in core).
         entry = ("Screening", "screening:hits", "shield-check", "compliance", "/screening/")
-        if entry not in NAVIGATION:
-            names = [item[1] for item in NAVIGATION]
-            at = names.index("audit:list") if "audit:list" in names else len(NAVIGATION)
-            NAVIGATION.insert(at, entry)
+        add_navigation(entry, before="audit:list")

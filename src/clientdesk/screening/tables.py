@@ -8,11 +8,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from clientdesk.core.tables import badge
+
 from .models import ScreeningHit
-
-
-def badge(tone: str, label: str) -> Any:
-    return format_html('<span class="badge badge-{}">{}</span>', tone, label)
 
 
 def score_tone(score: Any) -> str:

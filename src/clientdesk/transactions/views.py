@@ -920,14 +920,10 @@ NAV_ENTRIES = [
 
 
 def register_nav() -> None:
-    from clientdesk.core.context_processors import NAVIGATION
+    from clientdesk.core.context_processors import add_navigation
 
     for entry in NAV_ENTRIES:
-        if entry in NAVIGATION:
-            continue
-        names = [item[1] for item in NAVIGATION]
-        at = names.index("audit:list") if "audit:list" in names else len(NAVIGATION)
-        NAVIGATION.insert(at, entry)
+        add_navigation(entry, before="audit:list")
 
 
 def register_pages() -> None:
