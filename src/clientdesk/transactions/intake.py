@@ -6,10 +6,10 @@ or the database broke a deadlock). The work per batch, not per row:
 1. parse every row (field-named errors, by row number); repeats inside the batch are dropped;
 2. look up which (source, id) pairs are stored already: same status -> "existing", nothing
    changes; a new status is a status change (``TRANSACTION_TRANSITIONS``);
-3. read the batch's customers (not locked: the intake does not write them), then lock their
-   ``CustomerTotals`` rows, their accounts, then the devices, each in key order (so two
-   batches never deadlock), creating unknown accounts, merchants and devices on first sight
-   (merchants and devices inserted in key order for the same reason);
+3. read the batch's customers (not locked: the intake does not write them), lock their
+   accounts in id order (so two batches never deadlock), creating unknown accounts, merchants
+   and devices on first sight (merchants and devices inserted in key order for the same
+   reason); devices are read, not locked (see ``_update_devices``);
 4. gate and post in batch order, in memory: customer not Active / device blocked -> failed
    with the reason (+ alert, + SMS); a debit that would overdraw -> failed "Insufficient
    funds"; a successful one -> a ledger entry and the new balance;
@@ -41,7 +41,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from clientdesk.activities.models import Activity, Kind
@@ -562,15 +561,24 @@ def _drop_repeats(rows: list[TxInput], result: IntakeResult) -> list[TxInput]:
 
 
 @dataclass
+class _TotalsChange:
+    """What one batch adds to a customer's totals (reversals subtract)."""
+
+    volume: Decimal = Decimal(0)
+    count: int = 0
+    latest: dt.datetime | None = None
+
+
+@dataclass
 class _Books:
-    """Balances and customer totals of one batch, kept in memory under the row locks and
-    written once at the end."""
+    """Balances of one batch, kept in memory under the account row locks and written once at
+    the end; and what the batch adds to each customer's totals, added to the stored figures
+    when written (``add_to_totals``), so the totals rows need no lock of their own."""
 
     accounts: dict[int, Account]
-    totals: dict[int, CustomerTotals]
+    totals: dict[int, _TotalsChange] = field(default_factory=dict)
     entries: list[tuple[Transaction, str, Decimal, Decimal]] = field(default_factory=list)
     touched_accounts: set[int] = field(default_factory=set)
-    touched_customers: set[int] = field(default_factory=set)
 
     def post(self, tx: Transaction, kind: str, signed: Decimal) -> None:
         account = self.accounts[tx.account_id]  # type: ignore[index]
@@ -580,18 +588,18 @@ class _Books:
         self.touched_accounts.add(account.pk)
 
     def count_success(self, tx: Transaction, sign: int) -> None:
-        totals = self.totals[tx.customer_id]
-        totals.volume += sign * tx.amount_base
-        totals.count += sign
+        change = self.totals.get(tx.customer_id)
+        if change is None:
+            change = self.totals[tx.customer_id] = _TotalsChange()
+        change.volume += sign * tx.amount_base
+        change.count += sign
         if sign > 0:
+            at = tx.occurred_at
+            if change.latest is None or change.latest < at:
+                change.latest = at
             account = self.accounts[tx.account_id]  # type: ignore[index]
-            for record in (totals, account):
-                if (
-                    record.last_transaction_at is None
-                    or record.last_transaction_at < tx.occurred_at
-                ):
-                    record.last_transaction_at = tx.occurred_at
-        self.touched_customers.add(tx.customer_id)
+            if account.last_transaction_at is None or account.last_transaction_at < at:
+                account.last_transaction_at = at
 
 
 @dataclass
@@ -632,11 +640,10 @@ def _store_batch(
     customers = _find_customers(new, [s["customer_id"] for _, s in changes], result)
     new = [r for r in new if _customer_of(r, customers) is not None]
     by_id = {c.pk: c for c in customers.values()}
-    totals = lock_totals(by_id)
     accounts = _lock_accounts(new, customers, [s["account_id"] for _, s in changes])
     merchants = _ensure_merchants(new)
     devices = _ensure_devices(new)
-    books = _Books(accounts=accounts, totals=totals)
+    books = _Books(accounts=accounts)
     batch = _Batch(
         rows=new,
         txs=[],
@@ -661,12 +668,12 @@ def _store_batch(
     changed = _apply_changes(changes, books, result)
     batch.links = _upsert_links(batch)
     _write_books(books)
-    _update_devices(batch)
     alerts = _run_rules(batch, now=now)
     alerts += _blocked_alerts(batch, now=now)
     result.alerts = len(alerts)
     _timeline(batch, alerts)
     _after_commit(batch, alerts, actor=actor)
+    _update_devices(batch)
     if batch.txs or changed:
         audit.record(
             actor=actor,
@@ -728,9 +735,9 @@ def _find_customers(
     """Customers by the reference the rows used (client ID or id); rows naming an unknown
     customer become row errors.
 
-    Read without a row lock: what the intake writes for a customer is its
-    ``CustomerTotals`` row, and that is what ``lock_totals`` locks (locking the wide customer
-    row would dirty its heap page for nothing)."""
+    Read without a row lock: the intake never writes the customer row (its totals live in
+    ``CustomerTotals``, its accounts are locked), and locking the wide row would dirty its
+    heap page for nothing."""
     refs = {r.customer_ref for r in rows}
     codes = [r for r in refs if isinstance(r, str)]
     ids = [r for r in refs if isinstance(r, int)] + list(extra_ids)
@@ -755,29 +762,6 @@ def _find_customers(
 
 def _customer_of(row: TxInput, customers: Mapping[str | int, Customer]) -> Customer | None:
     return customers.get(row.customer_ref)
-
-
-def lock_totals(customers: Mapping[int, Customer]) -> dict[int, CustomerTotals]:
-    """The customers' totals rows, locked in customer-id order (the first lock a batch takes,
-    so two batches for the same customer serialize here and never deadlock).
-
-    Every customer has a row (a trigger creates it with the customer); one missing anyway is
-    created here."""
-    if not customers:
-        return {}
-    ids = sorted(customers)
-    qs = CustomerTotals.objects.select_for_update().filter(customer_id__in=ids)
-    found = {t.customer_id: t for t in qs.order_by("customer_id")}
-    missing = [pk for pk in ids if pk not in found]
-    if missing:
-        CustomerTotals.objects.bulk_create(
-            [CustomerTotals(customer_id=pk) for pk in missing], ignore_conflicts=True
-        )
-        qs = CustomerTotals.objects.select_for_update().filter(customer_id__in=missing)
-        found.update({t.customer_id: t for t in qs.order_by("customer_id")})
-    for pk, totals in found.items():
-        totals.customer = customers[pk]
-    return found
 
 
 def _lock_accounts(
@@ -820,7 +804,12 @@ def _ensure_merchants(rows: list[TxInput]) -> dict[str, Merchant]:
 
 
 def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
-    """Devices by device_id, created on first sight (key order), then locked in id order."""
+    """Devices by device_id, created on first sight (in key order).
+
+    Read, not locked: a POS terminal or a shared phone appears in many batches at once, and
+    holding its row lock from here to commit would make concurrent batches wait for each
+    other. The seen times are added at the end (``_update_devices``); a device blocked while
+    the batch runs takes effect from the next batch, as with any read-committed read."""
     first: dict[str, tuple[dict[str, str], dt.datetime]] = {}
     for r in rows:
         if r.device:
@@ -829,8 +818,7 @@ def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
                 first[did] = (r.device, r.occurred_at)
     if not first:
         return {}
-    qs = Device.objects.select_for_update().filter(device_id__in=list(first)).order_by("pk")
-    found = {d.device_id: d for d in qs}
+    found = {d.device_id: d for d in Device.objects.filter(device_id__in=list(first))}
     missing = sorted(set(first) - set(found))
     if missing:
         Device.objects.bulk_create(
@@ -840,8 +828,7 @@ def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
             ],
             ignore_conflicts=True,
         )
-        qs = Device.objects.select_for_update().filter(device_id__in=missing).order_by("pk")
-        found.update({d.device_id: d for d in qs})
+        found.update({d.device_id: d for d in Device.objects.filter(device_id__in=missing)})
     return found
 
 
@@ -995,12 +982,63 @@ def _write_books(books: _Books) -> None:
         ("balance", "entry_count", "last_transaction_at"),
         [(a.pk, a.balance, a.entry_count, a.last_transaction_at) for a in accounts],
     )
-    totals = [books.totals[pk] for pk in sorted(books.touched_customers)]
-    set_values(
-        CustomerTotals,
-        ("volume", "count", "last_transaction_at"),
-        [(t.customer_id, t.volume, t.count, t.last_transaction_at) for t in totals],
-    )
+    add_to_totals(books.totals)
+
+
+def add_to_totals(changes: Mapping[int, _TotalsChange]) -> None:
+    """Add a batch's changes to the customers' ``CustomerTotals`` rows (created if missing).
+
+    PostgreSQL: one ``UPDATE ... FROM unnest(...)`` that adds to the stored figures, so
+    concurrent batches for the same customer both count without locking the row first.
+    SQLite: the stored figures are read and the sums written back, exact in Python (SQLite
+    would add decimals as floats); a writing SQLite transaction runs alone, and a snapshot
+    that went stale fails instead of losing an update.
+    """
+    if not changes:
+        return
+    ids = sorted(changes)
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(CustomerTotals._meta.db_table)
+        sql = (
+            f"UPDATE {table} AS t SET volume = t.volume + v.volume, count = t.count + v.count, "  # noqa: S608 - quoted name, bound values
+            "last_transaction_at = GREATEST(t.last_transaction_at, v.latest) "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[], %s::timestamptz[]) "
+            "AS v(customer_id, volume, count, latest) WHERE t.customer_id = v.customer_id "
+            "RETURNING t.customer_id"
+        )
+
+        def add(pks: list[int]) -> set[int]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    sql,
+                    [
+                        pks,
+                        [changes[pk].volume for pk in pks],
+                        [changes[pk].count for pk in pks],
+                        [changes[pk].latest for pk in pks],
+                    ],
+                )
+                return {row[0] for row in cursor.fetchall()}
+
+        missing = sorted(set(ids) - add(ids))
+        if missing:  # every customer has a row (a trigger makes it); one missing is made here
+            CustomerTotals.objects.bulk_create(
+                [CustomerTotals(customer_id=pk) for pk in missing], ignore_conflicts=True
+            )
+            add(missing)
+        return
+    stored = {t.customer_id: t for t in CustomerTotals.objects.filter(customer_id__in=ids)}
+    missing = [CustomerTotals(customer_id=pk) for pk in ids if pk not in stored]
+    CustomerTotals.objects.bulk_create(missing)
+    stored.update({t.customer_id: t for t in missing})
+    rows = []
+    for pk in ids:
+        totals, change = stored[pk], changes[pk]
+        latest = totals.last_transaction_at
+        if change.latest is not None and (latest is None or latest < change.latest):
+            latest = change.latest
+        rows.append((pk, totals.volume + change.volume, totals.count + change.count, latest))
+    set_values(CustomerTotals, ("volume", "count", "last_transaction_at"), rows)
 
 
 def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
@@ -1108,35 +1146,43 @@ def set_values(
 
 
 def _upsert_links(batch: _Batch) -> dict[tuple[int, int], CustomerDevice]:
-    """Customer-device links: new pairs created (a new association), known ones counted."""
+    """Customer-device links: new pairs created (a new association), known ones counted.
+    Returns each pair's link as stored after the batch (its ``first_seen_at`` feeds the
+    new-device rule)."""
     seen: dict[tuple[int, int], list[Transaction]] = defaultdict(list)
     for tx in batch.txs:
         if tx.device_id:
             seen[(tx.customer_id, tx.device_id)].append(tx)
     if not seen:
         return {}
-    links = {(link.customer_id, link.device_id): link for link in _known_links(sorted(seen))}
-    new, known = [], []
-    for pair, txs in sorted(seen.items()):
+    pairs = sorted(seen)
+    figures = []
+    for pair in pairs:
+        txs = seen[pair]
         times = [t.occurred_at for t in txs]
         failed = sum(1 for t in txs if t.status == TransactionStatus.FAILED)
+        figures.append((min(times), max(times), len(txs), failed))
+    if connection.vendor == "postgresql":
+        return _upsert_links_pg(pairs, figures)
+    links = {(link.customer_id, link.device_id): link for link in _known_links(pairs)}
+    new, known = [], []
+    for pair, (first, last, count, failed) in zip(pairs, figures, strict=True):
         link = links.get(pair)
         if link is None:
             link = CustomerDevice(
                 customer_id=pair[0],
                 device_id=pair[1],
-                first_seen_at=min(times),
-                last_seen_at=max(times),
-                transaction_count=len(txs),
+                first_seen_at=first,
+                last_seen_at=last,
+                transaction_count=count,
                 failed_count=failed,
             )
-            link.is_new = True  # type: ignore[attr-defined]
             new.append(link)
             links[pair] = link
         else:
-            link.first_seen_at = min(link.first_seen_at, *times)
-            link.last_seen_at = max(link.last_seen_at, *times)
-            link.transaction_count += len(txs)
+            link.first_seen_at = min(link.first_seen_at, first)
+            link.last_seen_at = max(link.last_seen_at, last)
+            link.transaction_count += count
             link.failed_count += failed
             known.append(link)
     CustomerDevice.objects.bulk_create(new, batch_size=1000)
@@ -1151,28 +1197,70 @@ def _upsert_links(batch: _Batch) -> dict[tuple[int, int], CustomerDevice]:
     return links
 
 
-def _known_links(pairs: list[tuple[int, int]]) -> Iterable[CustomerDevice]:
-    """The stored links among these (customer, device) pairs: on PostgreSQL exactly those
-    pairs (two array parameters); elsewhere the customers' links to any of the devices."""
-    if connection.vendor == "postgresql":
-        exact = RawSQL(
-            "(customer_id, device_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
-            [[c for c, _ in pairs], [d for _, d in pairs]],
-            output_field=models.BooleanField(),
+def _upsert_links_pg(
+    pairs: list[tuple[int, int]], figures: list[tuple[dt.datetime, dt.datetime, int, int]]
+) -> dict[tuple[int, int], CustomerDevice]:
+    """PostgreSQL: one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` for every pair, in
+    (customer, device) order: finds, creates and counts in one statement."""
+    table = connection.ops.quote_name(CustomerDevice._meta.db_table)
+    columns = list(zip(*figures, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS l (customer_id, device_id, first_seen_at, last_seen_at, "  # noqa: S608 - quoted name, bound values
+            "transaction_count, failed_count) SELECT * FROM unnest(%s::bigint[], %s::bigint[], "
+            "%s::timestamptz[], %s::timestamptz[], %s::integer[], %s::integer[]) "
+            "ON CONFLICT (customer_id, device_id) DO UPDATE SET "
+            "first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at), "
+            "last_seen_at = GREATEST(l.last_seen_at, EXCLUDED.last_seen_at), "
+            "transaction_count = l.transaction_count + EXCLUDED.transaction_count, "
+            "failed_count = l.failed_count + EXCLUDED.failed_count "
+            "RETURNING id, customer_id, device_id, first_seen_at, last_seen_at, "
+            "transaction_count, failed_count",
+            [[c for c, _ in pairs], [d for _, d in pairs], *map(list, columns)],
         )
-        return CustomerDevice.objects.filter(exact).order_by()
+        links = {}
+        for pk, customer_id, device_id, first, last, count, failed in cursor.fetchall():
+            link = CustomerDevice(
+                pk=pk,
+                customer_id=customer_id,
+                device_id=device_id,
+                first_seen_at=first,
+                last_seen_at=last,
+                transaction_count=count,
+                failed_count=failed,
+            )
+            link._state.adding = False
+            link._state.db = connection.alias
+            links[(customer_id, device_id)] = link
+    return links
+
+
+def _known_links(pairs: list[tuple[int, int]]) -> Iterable[CustomerDevice]:
+    """The stored links among these (customer, device) pairs (SQLite: the customers' links
+    to any of the devices)."""
     return CustomerDevice.objects.filter(
         customer_id__in={c for c, _ in pairs}, device_id__in={d for _, d in pairs}
     ).order_by()
 
 
 def _update_devices(batch: _Batch) -> None:
-    latest: dict[int, dt.datetime] = {}
+    """Move the devices' first/last seen times out to the batch's (the last write of the
+    batch, so the row locks it takes are held only until the commit that follows).
+
+    PostgreSQL: ``LEAST``/``GREATEST`` against the stored values, in device-id order, so two
+    batches using the same POS terminal both count and never deadlock. SQLite: the values
+    read at the start (a writing SQLite transaction runs alone)."""
     earliest: dict[int, dt.datetime] = {}
+    latest: dict[int, dt.datetime] = {}
     for tx in batch.txs:
         if tx.device_id:
-            latest[tx.device_id] = max(latest.get(tx.device_id, tx.occurred_at), tx.occurred_at)
-            earliest[tx.device_id] = min(earliest.get(tx.device_id, tx.occurred_at), tx.occurred_at)
+            at = tx.occurred_at
+            if tx.device_id not in latest:
+                earliest[tx.device_id] = latest[tx.device_id] = at
+            elif at > latest[tx.device_id]:
+                latest[tx.device_id] = at
+            elif at < earliest[tx.device_id]:
+                earliest[tx.device_id] = at
     rows = []
     for device in batch.devices.values():
         if device.pk not in latest:
@@ -1182,7 +1270,19 @@ def _update_devices(batch: _Batch) -> None:
         if (first, last) != (device.first_seen_at, device.last_seen_at):
             device.first_seen_at, device.last_seen_at = first, last
             rows.append((device.pk, first, last))
-    set_values(Device, ("first_seen_at", "last_seen_at"), sorted(rows))
+    rows.sort()
+    if not rows or connection.vendor != "postgresql":
+        set_values(Device, ("first_seen_at", "last_seen_at"), rows)
+        return
+    table = connection.ops.quote_name(Device._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS d SET first_seen_at = LEAST(d.first_seen_at, v.first), "  # noqa: S608 - quoted name, bound values
+            "last_seen_at = GREATEST(d.last_seen_at, v.last) "
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, first, last) "
+            "WHERE d.id = v.id AND (v.first < d.first_seen_at OR v.last > d.last_seen_at)",
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+        )
 
 
 # ----------------------------------------------------------------------------- rules and alerts

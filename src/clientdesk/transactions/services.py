@@ -475,14 +475,13 @@ def reverse_transaction(tx: Transaction, *, actor: Any, reason: str) -> Transact
         raise ValidationError({"reason": "Say why."})
     with transaction.atomic():
         pk = tx.pk
-        customer_id = Transaction.objects.values_list("customer_id", flat=True).get(pk=pk)
-        customer = Customer.objects.get(pk=customer_id)
-        totals = intake.lock_totals({customer.pk: customer})  # the intake's lock order
-        tx = Transaction.objects.select_for_update().get(pk=pk)
-        if tx.account_id is None:
+        account_id = Transaction.objects.values_list("account_id", flat=True).get(pk=pk)
+        if account_id is None:
             raise ValidationError({"status": "This transaction has no account."})
-        account = Account.objects.select_for_update().get(pk=tx.account_id)
-        books = intake._Books(accounts={account.pk: account}, totals=totals)
+        # The intake's lock order: the account, then the transaction.
+        account = Account.objects.select_for_update().get(pk=account_id)
+        tx = Transaction.objects.select_for_update().get(pk=pk)
+        books = intake._Books(accounts={account.pk: account})
         old = tx.status
         message = intake.change_status(tx, TransactionStatus.REVERSED, books=books)
         if message:
