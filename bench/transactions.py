@@ -421,10 +421,12 @@ def bench_actor() -> Any:
 def make_batches(n_batches: int, size: int) -> list[list[dict[str, Any]]]:
     from clientdesk.customers.models import Customer
 
-    rng = random.Random(SEED)
     top = Customer.objects.order_by("-id").values_list("id", flat=True).first() or 1
     now = dt.datetime.now(dt.UTC)
     run = int(time.time())
+    # A new draw each run: with a fixed seed, runs repeated within the hour would send the
+    # same customers again and again, and the velocity rule would fire for all of them.
+    rng = random.Random(SEED * 1_000_003 + run)
     batches = []
     for b in range(n_batches):
         rows = []
