@@ -445,6 +445,13 @@ class IntakeResult:
     alerts: int = 0
     stored: bool = True
 
+    def merge(self, other: IntakeResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.existing += other.existing
+        self.errors += other.errors
+        self.alerts += other.alerts
+
     def as_dict(self) -> dict[str, Any]:
         def by_index(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return sorted(items, key=lambda e: e["index"])
@@ -488,27 +495,53 @@ def intake_transactions(
     unique = _drop_repeats(parsed, result)
     if atomic and result.errors:
         raise BatchRejected(_rejected(result))
-    for attempt in range(4):
-        stored = IntakeResult(received=result.received)
+    stored = IntakeResult(received=result.received)
+    pending, first_pass = unique, True
+    while pending:
+        # First pass: rows whose account a concurrent batch holds locked are set aside
+        # (``SKIP LOCKED``), so two batches sharing a few customers do not wait for each
+        # other's commit; the second pass stores those, waiting for the lock. An atomic batch
+        # is one pass that waits.
         try:
-            with transaction.atomic():
-                _store_batch(unique, actor=actor, result=stored, now=now)
-                if atomic and stored.errors:
-                    raise BatchRejected(stored)
-            break
+            part, pending = _store_pass(
+                pending, actor=actor, now=now, atomic=atomic, skip_locked=first_pass and not atomic
+            )
         except BatchRejected as exc:
+            exc.result.received = result.received
             exc.result.errors += result.errors
             raise BatchRejected(_rejected(exc.result)) from None
+        stored.merge(part)
+        first_pass = False
+    stored.existing += result.existing
+    stored.errors += result.errors
+    return stored
+
+
+def _store_pass(
+    rows: list[TxInput], *, actor: Any, now: dt.datetime, atomic: bool, skip_locked: bool
+) -> tuple[IntakeResult, list[TxInput]]:
+    """One database transaction of the intake, retried from scratch when a concurrent
+    request stored some of the same keys or the database broke a deadlock. Returns what it
+    stored and the rows it set aside (accounts locked by another batch)."""
+    for attempt in range(4):
+        part = IntakeResult()
+        try:
+            with transaction.atomic():
+                deferred = _store_batch(
+                    rows, actor=actor, result=part, now=now, skip_locked=skip_locked
+                )
+                if atomic and part.errors:
+                    raise BatchRejected(part)
+            return part, deferred
+        except BatchRejected:
+            raise
         except (IntegrityError, OperationalError) as exc:
-            # A concurrent request stored some of these keys, or a deadlock was broken:
-            # everything rolled back, so look again.
+            # Everything rolled back, so look again.
             logger.info("transaction intake retry %s: %s", attempt + 1, exc)
             if attempt == 3:
                 raise
             time.sleep(0.05 * (attempt + 1))
-    stored.existing += result.existing
-    stored.errors += result.errors
-    return stored
+    raise AssertionError("unreachable")
 
 
 def _rejected(result: IntakeResult) -> IntakeResult:
@@ -624,8 +657,15 @@ class _Batch:
 
 
 def _store_batch(
-    rows: list[TxInput], *, actor: Any, result: IntakeResult, now: dt.datetime
-) -> None:
+    rows: list[TxInput],
+    *,
+    actor: Any,
+    result: IntakeResult,
+    now: dt.datetime,
+    skip_locked: bool = False,
+) -> list[TxInput]:
+    """Store what can be stored now; return the rows set aside because ``skip_locked`` found
+    their account locked by a concurrent batch."""
     known = _known(rows)
     new = [r for r in rows if r.key not in known]
     changes: list[tuple[TxInput, dict[str, Any]]] = []
@@ -647,7 +687,16 @@ def _store_batch(
     customers = _find_customers(new, [s["customer_id"] for _, s in changes], result)
     new = [r for r in new if _customer_of(r, customers) is not None]
     by_id = {c.pk: c for c in customers.values()}
-    accounts = _lock_accounts(new, customers, [s["account_id"] for _, s in changes])
+    accounts, busy = _lock_accounts(
+        new, customers, [s["account_id"] for _, s in changes], skip_locked=skip_locked
+    )
+    deferred: list[TxInput] = []
+    if busy:
+        deferred = [r for r in new if _account_key(r, customers) in busy]
+        deferred += [r for r, s in changes if s["account_id"] in busy]
+        new = [r for r in new if _account_key(r, customers) not in busy]
+        changes = [(r, s) for r, s in changes if s["account_id"] not in busy]
+        deferred.sort(key=lambda r: r.index)
     merchants = _ensure_merchants(new)
     devices = _ensure_devices(new)
     books = _Books(accounts=accounts)
@@ -699,6 +748,7 @@ def _store_batch(
                 "last_id": batch.txs[-1].pk if batch.txs else None,
             },
         )
+    return deferred
 
 
 def _known(rows: list[TxInput]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -787,27 +837,51 @@ _ACCOUNT_FIELDS = (
 _DEVICE_FIELDS = ("id", "device_id", "status", "first_seen_at", "last_seen_at")
 
 
+def _account_key(row: TxInput, customers: Mapping[str | int, Customer]) -> tuple[int, str, str]:
+    return (customers[row.customer_ref].pk, row.account_kind, row.currency)
+
+
 def _lock_accounts(
-    rows: list[TxInput], customers: Mapping[str | int, Customer], extra_ids: list[int | None]
-) -> dict[int, Account]:
-    """The accounts the rows post to, opened on first sight, locked in id order."""
-    wanted = {(customers[r.customer_ref].pk, r.account_kind, r.currency) for r in rows}
+    rows: list[TxInput],
+    customers: Mapping[str | int, Customer],
+    extra_ids: list[int | None],
+    *,
+    skip_locked: bool = False,
+) -> tuple[dict[int, Account], set[Any]]:
+    """The accounts the rows post to, opened on first sight, locked in id order.
+
+    With ``skip_locked`` (PostgreSQL) accounts another transaction holds locked are not
+    waited for: they come back in the second value, as (customer, kind, currency) keys and
+    ids, for the caller to set their rows aside."""
+    wanted = {_account_key(r, customers) for r in rows}
     customer_ids = sorted({k[0] for k in wanted})
     ids = [i for i in extra_ids if i is not None]
     condition = Q(customer_id__any=customer_ids)
     if ids:
-        condition |= Q(pk__in=ids)
-    qs = Account.objects.select_for_update().filter(condition).only(*_ACCOUNT_FIELDS).order_by("pk")
+        condition |= Q(pk__any=ids)
+    skip_locked = skip_locked and connection.vendor == "postgresql"
+    qs = (
+        Account.objects.select_for_update(skip_locked=skip_locked)
+        .filter(condition)
+        .only(*_ACCOUNT_FIELDS)
+        .order_by("pk")
+    )
     found = {a.pk: a for a in qs}
     existing = {(a.customer_id, a.kind, a.currency) for a in found.values()}
-    missing = sorted(wanted - existing)
+    busy: set[Any] = set()
+    if skip_locked and (len(found) < len(ids) or not wanted <= existing):
+        # Skipped rows look missing: those that exist are locked by another batch.
+        for a in Account.objects.filter(condition).only("id", "customer_id", "kind", "currency"):
+            if a.pk not in found:
+                busy |= {a.pk, (a.customer_id, a.kind, a.currency)}
+    missing = sorted(wanted - existing - busy)
     if missing:
         # New rows are invisible to other transactions until commit; a concurrent batch
         # opening the same account fails on tx_account_unique and the intake retries.
         opened = [Account(customer_id=c, kind=k, currency=cur) for c, k, cur in missing]
         insert_rows(Account, opened)
         found.update({a.pk: a for a in opened})
-    return found
+    return found, busy
 
 
 def _ensure_merchants(rows: list[TxInput]) -> dict[str, Merchant]:
