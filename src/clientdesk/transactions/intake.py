@@ -751,27 +751,45 @@ def _store_batch(
     return deferred
 
 
+_KNOWN_FIELDS = (
+    "id",
+    "source",
+    "external_id",
+    "status",
+    "reported_status",
+    "customer_id",
+    "account_id",
+)
+
+
 def _known(rows: list[TxInput]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored transactions among the rows' (source, id) keys.
+
+    PostgreSQL: the keys as two arrays joined to ``tx_unique_source_id`` (one index probe a
+    key); ``source = x AND external_id = ANY(...)`` would make the planner read every row of
+    the source and test each against the array."""
+    if not rows:
+        return {}
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Transaction._meta.db_table)
+        columns = ", ".join(f"t.{name}" for name in _KNOWN_FIELDS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM unnest(%s::text[], %s::text[]) AS k(source, external_id) "  # noqa: S608 - quoted name, bound values
+                f"JOIN {table} t ON t.source = k.source AND t.external_id = k.external_id",
+                [[r.source for r in rows], [r.external_id for r in rows]],
+            )
+            found = [dict(zip(_KNOWN_FIELDS, values, strict=True)) for values in cursor]
+        return {(v["source"], v["external_id"]): v for v in found}
     by_source: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         by_source[row.source].append(row.external_id)
-    if not by_source:
-        return {}
     condition = Q()
     for src, ids in by_source.items():
-        condition |= Q(source=src, external_id__any=ids)
-    fields = (
-        "id",
-        "source",
-        "external_id",
-        "status",
-        "reported_status",
-        "customer_id",
-        "account_id",
-    )
+        condition |= Q(source=src, external_id__in=ids)
     return {
         (v["source"], v["external_id"]): v
-        for v in Transaction.objects.filter(condition).values(*fields)
+        for v in Transaction.objects.filter(condition).values(*_KNOWN_FIELDS)
     }
 
 
@@ -799,11 +817,11 @@ def _find_customers(
     codes = [r for r in refs if isinstance(r, str)]
     ids = [r for r in refs if isinstance(r, int)] + list(extra_ids)
     found: dict[str | int, Customer] = {}
-    if codes or ids:
-        qs = Customer.objects.filter(Q(client_id__any=codes) | Q(pk__any=ids)).only(
-            *_CUSTOMER_FIELDS
-        )
-        for c in qs:
+    condition = Q(client_id__any=codes) if codes else Q()
+    if ids:
+        condition |= Q(pk__any=ids)
+    if condition:
+        for c in Customer.objects.filter(condition).only(*_CUSTOMER_FIELDS):
             found[c.pk] = c
             found[c.client_id] = c
     for r in rows:
