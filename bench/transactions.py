@@ -535,7 +535,7 @@ def measure_http(clients: int, n_batches: int, size: int, port: int = 8766) -> d
     log_path = Path("/tmp") / f"bench-tx-gunicorn-{port}.log"
     with log_path.open("wb") as log_file:
         server = subprocess.Popen(
-            [str(REPO / ".venv" / "bin" / "gunicorn"), "clientdesk.wsgi", "-w", "2",
+            [str(REPO / ".venv" / "bin" / "gunicorn"), "clientdesk.wsgi", "-w", str(max(2, clients)),
              "-b", f"127.0.0.1:{port}", "--pythonpath", str(REPO / "src"), "--timeout", "300"],
             env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -31,7 +31,8 @@ import io
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -76,6 +77,22 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _array_cursor() -> Iterator[Any]:
+    """PostgreSQL: a cursor that binds parameters on the server, in binary.
+
+    Django's cursor writes every parameter into the SQL text; for the intake's arrays of
+    thousands of values that quoting costs more than the statement itself. Statements run
+    in the same connection and transaction, and errors come out as Django's
+    (``IntegrityError``, ``OperationalError``), as from ``connection.cursor()``."""
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
 
 RISK_INLINE_MAX = 10  # above this many customers, risk is recomputed by a background task
 SMS_INLINE_MAX = 10  # above this many messages, one background task queues them
@@ -651,7 +668,8 @@ class _Batch:
     customers: dict[int, Customer]
     merchants: dict[str, Merchant]
     devices: dict[str, Device]
-    links: dict[tuple[int, int], CustomerDevice]
+    # (customer, device) -> when the customer first used the device (after this batch)
+    first_use: dict[tuple[int, int], dt.datetime]
     gated: dict[int, str] = field(default_factory=dict)  # tx index in txs -> reason
     accounts_before: dict[int, dt.datetime | None] = field(default_factory=dict)
 
@@ -706,7 +724,7 @@ def _store_batch(
         customers=by_id,
         merchants=merchants,
         devices=devices,
-        links={},
+        first_use={},
         accounts_before={a.pk: a.last_transaction_at for a in accounts.values()},
     )
     _build(new, customers, batch, books)
@@ -722,7 +740,7 @@ def _store_batch(
             }
         )
     changed = _apply_changes(changes, books, result)
-    batch.links = _upsert_links(batch)
+    batch.first_use = _upsert_links(batch)
     _write_books(books)
     alerts = _run_rules(batch, now=now)
     alerts += _blocked_alerts(batch, now=now)
@@ -773,7 +791,7 @@ def _known(rows: list[TxInput]) -> dict[tuple[str, str], dict[str, Any]]:
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Transaction._meta.db_table)
         columns = ", ".join(f"t.{name}" for name in _KNOWN_FIELDS)
-        with connection.cursor() as cursor:
+        with _array_cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns} FROM unnest(%s::text[], %s::text[]) AS k(source, external_id) "  # noqa: S608 - quoted name, bound values
                 f"JOIN {table} t ON t.source = k.source AND t.external_id = k.external_id",
@@ -933,7 +951,9 @@ def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
                 first[did] = (r.device, r.occurred_at)
     if not first:
         return {}
-    qs = Device.objects.only(*_DEVICE_FIELDS)
+    # PostgreSQL moves the seen times forward in SQL (``_update_devices``), without them.
+    fields = _DEVICE_FIELDS if connection.vendor != "postgresql" else _DEVICE_FIELDS[:3]
+    qs = Device.objects.only(*fields)
     found = {d.device_id: d for d in qs.filter(device_id__any=list(first))}
     missing = sorted(set(first) - set(found))
     if missing:
@@ -1124,7 +1144,7 @@ def add_to_totals(changes: Mapping[int, _TotalsChange]) -> None:
         )
 
         def add(pks: list[int]) -> set[int]:
-            with connection.cursor() as cursor:
+            with _array_cursor() as cursor:
                 cursor.execute(
                     sql,
                     [
@@ -1233,18 +1253,19 @@ def set_values(
     where = f"WHERE {table}.{quote(str(model._meta.pk.column))} = v.column1"
     sets = ", ".join(f"{quote(f.column)} = v.column{i + 2}" for i, f in enumerate(fields))
     columns = ", ".join(f"column{i + 1}" for i in range(len(fields) + 1))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            types = ["bigint"] + [str(f.db_type(connection)) for f in fields]
-            arrays: list[list[Any]] = [[row[0] for row in rows]]
-            for i, f in enumerate(fields, start=1):
-                arrays.append([f.get_db_prep_value(row[i], connection) for row in rows])
-            unnest = ", ".join(f"%s::{t}[]" for t in types)
+    if connection.vendor == "postgresql":
+        types = ["bigint"] + [str(f.db_type(connection)) for f in fields]
+        arrays: list[list[Any]] = [[row[0] for row in rows]]
+        for i, f in enumerate(fields, start=1):
+            arrays.append([f.get_db_prep_value(row[i], connection) for row in rows])
+        unnest = ", ".join(f"%s::{t}[]" for t in types)
+        with _array_cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET {sets} FROM unnest({unnest}) AS v({columns}) {where}",  # noqa: S608 - quoted names, bound values
                 arrays,
             )
-            return
+        return
+    with connection.cursor() as cursor:
         one = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
         for start in range(0, len(rows), 300):
             chunk = rows[start : start + 300]
@@ -1261,10 +1282,10 @@ def set_values(
             )
 
 
-def _upsert_links(batch: _Batch) -> dict[tuple[int, int], CustomerDevice]:
+def _upsert_links(batch: _Batch) -> dict[tuple[int, int], dt.datetime]:
     """Customer-device links: new pairs created (a new association), known ones counted.
-    Returns each pair's link as stored after the batch (its ``first_seen_at`` feeds the
-    new-device rule)."""
+    Returns each pair's ``first_seen_at`` as stored after the batch (for the new-device
+    rule)."""
     seen: dict[tuple[int, int], list[Transaction]] = defaultdict(list)
     for tx in batch.txs:
         if tx.device_id:
@@ -1310,17 +1331,17 @@ def _upsert_links(batch: _Batch) -> dict[tuple[int, int], CustomerDevice]:
             for x in known
         ],
     )
-    return links
+    return {pair: link.first_seen_at for pair, link in links.items()}
 
 
 def _upsert_links_pg(
     pairs: list[tuple[int, int]], figures: list[tuple[dt.datetime, dt.datetime, int, int]]
-) -> dict[tuple[int, int], CustomerDevice]:
+) -> dict[tuple[int, int], dt.datetime]:
     """PostgreSQL: one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` for every pair, in
     (customer, device) order: finds, creates and counts in one statement."""
     table = connection.ops.quote_name(CustomerDevice._meta.db_table)
     columns = list(zip(*figures, strict=True))
-    with connection.cursor() as cursor:
+    with _array_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} AS l (customer_id, device_id, first_seen_at, last_seen_at, "  # noqa: S608 - quoted name, bound values
             "transaction_count, failed_count) SELECT * FROM unnest(%s::bigint[], %s::bigint[], "
@@ -1330,25 +1351,10 @@ def _upsert_links_pg(
             "last_seen_at = GREATEST(l.last_seen_at, EXCLUDED.last_seen_at), "
             "transaction_count = l.transaction_count + EXCLUDED.transaction_count, "
             "failed_count = l.failed_count + EXCLUDED.failed_count "
-            "RETURNING id, customer_id, device_id, first_seen_at, last_seen_at, "
-            "transaction_count, failed_count",
+            "RETURNING customer_id, device_id, first_seen_at",
             [[c for c, _ in pairs], [d for _, d in pairs], *map(list, columns)],
         )
-        links = {}
-        for pk, customer_id, device_id, first, last, count, failed in cursor.fetchall():
-            link = CustomerDevice(
-                pk=pk,
-                customer_id=customer_id,
-                device_id=device_id,
-                first_seen_at=first,
-                last_seen_at=last,
-                transaction_count=count,
-                failed_count=failed,
-            )
-            link._state.adding = False
-            link._state.db = connection.alias
-            links[(customer_id, device_id)] = link
-    return links
+        return {(c, d): first for c, d, first in cursor.fetchall()}
 
 
 def _known_links(pairs: list[tuple[int, int]]) -> Iterable[CustomerDevice]:
@@ -1377,21 +1383,23 @@ def _update_devices(batch: _Batch) -> None:
                 latest[tx.device_id] = at
             elif at < earliest[tx.device_id]:
                 earliest[tx.device_id] = at
-    rows = []
-    for device in batch.devices.values():
-        if device.pk not in latest:
-            continue
-        first = min(device.first_seen_at, earliest[device.pk])
-        last = max(device.last_seen_at, latest[device.pk])
-        if (first, last) != (device.first_seen_at, device.last_seen_at):
-            device.first_seen_at, device.last_seen_at = first, last
-            rows.append((device.pk, first, last))
-    rows.sort()
-    if not rows or connection.vendor != "postgresql":
-        set_values(Device, ("first_seen_at", "last_seen_at"), rows)
+    if not latest:
         return
+    if connection.vendor != "postgresql":
+        rows = []
+        for device in batch.devices.values():
+            if device.pk not in latest:
+                continue
+            first = min(device.first_seen_at, earliest[device.pk])
+            last = max(device.last_seen_at, latest[device.pk])
+            if (first, last) != (device.first_seen_at, device.last_seen_at):
+                device.first_seen_at, device.last_seen_at = first, last
+                rows.append((device.pk, first, last))
+        set_values(Device, ("first_seen_at", "last_seen_at"), sorted(rows))
+        return
+    rows = sorted((pk, earliest[pk], latest[pk]) for pk in latest)
     table = connection.ops.quote_name(Device._meta.db_table)
-    with connection.cursor() as cursor:
+    with _array_cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS d SET first_seen_at = LEAST(d.first_seen_at, v.first), "  # noqa: S608 - quoted name, bound values
             "last_seen_at = GREATEST(d.last_seen_at, v.last) "
@@ -1412,12 +1420,12 @@ def _run_rules(batch: _Batch, *, now: dt.datetime) -> list[Alert]:
     previous = _previous_activity(batch)
     found: list[rules.Candidate] = []
     for tx in batch.txs:
-        link = batch.links.get((tx.customer_id, tx.device_id)) if tx.device_id else None  # type: ignore[arg-type]
+        first_use = batch.first_use.get((tx.customer_id, tx.device_id)) if tx.device_id else None  # type: ignore[arg-type]
         facts = rules.TxFacts(
             tx=tx,
             merchant=tx.merchant,
             previous_activity_at=previous.get(tx.pk),
-            device_first_seen_at=link.first_seen_at if link else None,
+            device_first_seen_at=first_use,
         )
         found += rules.evaluate_transaction(active, facts, times.get(tx.customer_id, []))
     from .services import store_candidates
@@ -1451,7 +1459,7 @@ def _customer_times(batch: _Batch, active: list[Rule]) -> dict[int, list[dt.date
     if connection.vendor == "postgresql":
         ids = sorted(spans)
         table = connection.ops.quote_name(Transaction._meta.db_table)
-        with connection.cursor() as cursor:
+        with _array_cursor() as cursor:
             cursor.execute(
                 "SELECT v.customer_id, t.occurred_at FROM unnest(%s::bigint[], "  # noqa: S608 - quoted name, bound values
                 "%s::timestamptz[], %s::timestamptz[]) AS v(customer_id, start, until) "
