@@ -793,7 +793,7 @@ def _known(rows: list[TxInput]) -> dict[tuple[str, str], dict[str, Any]]:
         columns = ", ".join(f"t.{name}" for name in _KNOWN_FIELDS)
         with _array_cursor() as cursor:
             cursor.execute(
-                f"SELECT {columns} FROM unnest(%s::text[], %s::text[]) AS k(source, external_id) "  # noqa: S608 - quoted name, bound values
+                f"SELECT {columns} FROM unnest(%b::text[], %b::text[]) AS k(source, external_id) "  # noqa: S608 - quoted name, bound values
                 f"JOIN {table} t ON t.source = k.source AND t.external_id = k.external_id",
                 [[r.source for r in rows], [r.external_id for r in rows]],
             )
@@ -1138,7 +1138,7 @@ def add_to_totals(changes: Mapping[int, _TotalsChange]) -> None:
         sql = (
             f"UPDATE {table} AS t SET volume = t.volume + v.volume, count = t.count + v.count, "  # noqa: S608 - quoted name, bound values
             "last_transaction_at = GREATEST(t.last_transaction_at, v.latest) "
-            "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[], %s::timestamptz[]) "
+            "FROM unnest(%b::bigint[], %b::numeric[], %b::integer[], %b::timestamptz[]) "
             "AS v(customer_id, volume, count, latest) WHERE t.customer_id = v.customer_id "
             "RETURNING t.customer_id"
         )
@@ -1258,7 +1258,7 @@ def set_values(
         arrays: list[list[Any]] = [[row[0] for row in rows]]
         for i, f in enumerate(fields, start=1):
             arrays.append([f.get_db_prep_value(row[i], connection) for row in rows])
-        unnest = ", ".join(f"%s::{t}[]" for t in types)
+        unnest = ", ".join(f"%b::{t}[]" for t in types)  # %b: bound in binary
         with _array_cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET {sets} FROM unnest({unnest}) AS v({columns}) {where}",  # noqa: S608 - quoted names, bound values
@@ -1296,9 +1296,12 @@ def _upsert_links(batch: _Batch) -> dict[tuple[int, int], dt.datetime]:
     figures = []
     for pair in pairs:
         txs = seen[pair]
-        times = [t.occurred_at for t in txs]
-        failed = sum(1 for t in txs if t.status == TransactionStatus.FAILED)
-        figures.append((min(times), max(times), len(txs), failed))
+        first = last = txs[0].occurred_at
+        failed = 0
+        for t in txs:
+            first, last = min(first, t.occurred_at), max(last, t.occurred_at)
+            failed += t.status == TransactionStatus.FAILED
+        figures.append((first, last, len(txs), failed))
     if connection.vendor == "postgresql":
         return _upsert_links_pg(pairs, figures)
     links = {(link.customer_id, link.device_id): link for link in _known_links(pairs)}
@@ -1344,8 +1347,8 @@ def _upsert_links_pg(
     with _array_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} AS l (customer_id, device_id, first_seen_at, last_seen_at, "  # noqa: S608 - quoted name, bound values
-            "transaction_count, failed_count) SELECT * FROM unnest(%s::bigint[], %s::bigint[], "
-            "%s::timestamptz[], %s::timestamptz[], %s::integer[], %s::integer[]) "
+            "transaction_count, failed_count) SELECT * FROM unnest(%b::bigint[], %b::bigint[], "
+            "%b::timestamptz[], %b::timestamptz[], %b::integer[], %b::integer[]) "
             "ON CONFLICT (customer_id, device_id) DO UPDATE SET "
             "first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at), "
             "last_seen_at = GREATEST(l.last_seen_at, EXCLUDED.last_seen_at), "
@@ -1403,7 +1406,7 @@ def _update_devices(batch: _Batch) -> None:
         cursor.execute(
             f"UPDATE {table} AS d SET first_seen_at = LEAST(d.first_seen_at, v.first), "  # noqa: S608 - quoted name, bound values
             "last_seen_at = GREATEST(d.last_seen_at, v.last) "
-            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, first, last) "
+            "FROM unnest(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS v(id, first, last) "
             "WHERE d.id = v.id AND (v.first < d.first_seen_at OR v.last > d.last_seen_at)",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )
@@ -1461,11 +1464,11 @@ def _customer_times(batch: _Batch, active: list[Rule]) -> dict[int, list[dt.date
         table = connection.ops.quote_name(Transaction._meta.db_table)
         with _array_cursor() as cursor:
             cursor.execute(
-                "SELECT v.customer_id, t.occurred_at FROM unnest(%s::bigint[], "  # noqa: S608 - quoted name, bound values
-                "%s::timestamptz[], %s::timestamptz[]) AS v(customer_id, start, until) "
+                "SELECT v.customer_id, t.occurred_at FROM unnest(%b::bigint[], "  # noqa: S608 - quoted name, bound values
+                "%b::timestamptz[], %b::timestamptz[]) AS v(customer_id, start, until) "
                 f"CROSS JOIN LATERAL (SELECT occurred_at FROM {table} "
                 "WHERE customer_id = v.customer_id AND occurred_at > v.start "
-                "AND occurred_at <= v.until AND status = ANY(%s)) AS t",
+                "AND occurred_at <= v.until AND status = ANY(%b)) AS t",
                 [
                     ids,
                     [spans[c][0] - window for c in ids],
