@@ -17,7 +17,9 @@ successful), ledger entries for the successful ones with running balances, balan
 customer totals derived from the ledger, customer-device links; and one customer with exactly
 10,000 transactions for the analytics figures.
 
-``measure`` prints the table sizes (rows and bytes), then:
+``measure`` prints the table sizes (rows and bytes) and the server settings the figures
+depend on (docs/operations.md), loads the hot indexes and per-customer tables into shared
+buffers (``pg_prewarm``, as on a server that has been taking intake for a while), then:
 - intake: batches of 5,000 new transactions (random existing customers, 70% on their known
   phone, 10% on a new phone, 20% POS; some new merchants) through
   ``intake.intake_transactions`` in-process, with the 8 default monitoring rules enabled;
@@ -511,8 +513,8 @@ def measure_intake(n_batches: int, size: int) -> dict[str, Any]:
 
 
 def measure_http(clients: int, n_batches: int, size: int, port: int = 8766) -> dict[str, Any]:
-    """``POST /api/v1/transactions/`` through gunicorn (2 sync workers, DEBUG off) from
-    ``clients`` threads at once, each sending its own ``n_batches`` batches; throughput =
+    """``POST /api/v1/transactions/`` through gunicorn (a sync worker per client, at least
+    two; DEBUG off) from ``clients`` threads at once, each sending its own ``n_batches`` batches; throughput =
     all created rows / wall time."""
     import http.client
     import subprocess
@@ -535,7 +537,8 @@ def measure_http(clients: int, n_batches: int, size: int, port: int = 8766) -> d
     log_path = Path("/tmp") / f"bench-tx-gunicorn-{port}.log"
     with log_path.open("wb") as log_file:
         server = subprocess.Popen(
-            [str(REPO / ".venv" / "bin" / "gunicorn"), "clientdesk.wsgi", "-w", str(max(2, clients)),
+            [str(REPO / ".venv" / "bin" / "gunicorn"), "clientdesk.wsgi",
+             "-w", str(max(2, clients)),
              "-b", f"127.0.0.1:{port}", "--pythonpath", str(REPO / "src"), "--timeout", "300"],
             env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -658,21 +661,76 @@ def measure_reconcile() -> dict[str, Any]:
     return {"seconds": round(time.perf_counter() - t, 1), "mismatches": len(found)}
 
 
+# The server settings the figures depend on (docs/operations.md, "PostgreSQL for transaction
+# intake"); recorded with every result.
+SETTINGS = (
+    "shared_buffers",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "wal_compression",
+    "synchronous_commit",
+)
+# What a warm intake server keeps in memory: the indexes every new transaction is inserted
+# into at a random place, and the per-customer rows the intake reads and updates.
+HOT_RELATIONS = (
+    "tx_customer_time_idx",
+    "tx_account_time_idx",
+    "tx_device_time_idx",
+    "tx_merchant_time_idx",
+    "tx_ledger_account_idx",
+    "transactions_account",
+    "tx_account_unique",
+    "transactions_account_pkey",
+    "transactions_customertotals",
+    "transactions_customertotals_pkey",
+    "tx_totals_volume_idx",
+    "transactions_customerdevice",
+    "tx_customer_device_unique",
+    "tx_device_customer_idx",
+    "transactions_customerdevice_pkey",
+    "transactions_device",
+    "transactions_device_pkey",
+    "tx_device_seen_idx",
+    "customers_customer",
+    "customers_customer_pkey",
+)
+
+
 def machine() -> dict[str, Any]:
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
         version = cur.fetchone()[0]
-        cur.execute("SHOW shared_buffers")
-        buffers = cur.fetchone()[0]
+        cur.execute(
+            "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)", [list(SETTINGS)]
+        )
+        settings = {name: f"{value}{' × ' + unit if unit else ''}" for name, value, unit in cur}
     mem = Path("/proc/meminfo").read_text().split("\n")[0]
     return {
         "cpus": os.cpu_count(),
         "memory": mem,
         "postgres": version.split(" on ")[0],
-        "shared_buffers": buffers,
+        "settings": settings,
     }
+
+
+def prewarm() -> float:
+    """Load the hot relations into shared buffers (``pg_prewarm``), as a server that has been
+    taking intake for a while has them; returns the seconds it took."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        cur.execute(
+            "SELECT sum(pg_prewarm(c.oid)) FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname = ANY(%s)",
+            [list(HOT_RELATIONS)],
+        )
+        pages = cur.fetchone()[0]
+    log(f"prewarmed {pages:,} pages")
+    return round(time.perf_counter() - started, 1)
 
 
 def measure(batches: int, size: int, http_batches: int = 0) -> dict[str, Any]:
@@ -680,11 +738,13 @@ def measure(batches: int, size: int, http_batches: int = 0) -> dict[str, Any]:
     result: dict[str, Any] = {"machine": machine()}
     result["sizes_before"] = sizes()
     log(f"sizes: {json.dumps(result['sizes_before'])}")
+    log(f"server settings: {json.dumps(result['machine']['settings'])}")
+    result["prewarm_seconds"] = prewarm()
     log("intake")
     result["intake"] = measure_intake(batches, size)
     log(json.dumps(result["intake"]))
     if http_batches:
-        log("intake over HTTP (gunicorn -w 2), one client, then two")
+        log("intake over HTTP (gunicorn, a worker per client), one client, then two")
         result["http"] = [measure_http(n, http_batches, size) for n in (1, 2)]
     log("analytics")
     result["analytics"] = measure_analytics()
