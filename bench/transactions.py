@@ -514,8 +514,8 @@ def measure_intake(n_batches: int, size: int) -> dict[str, Any]:
 
 def measure_http(clients: int, n_batches: int, size: int, port: int = 8766) -> dict[str, Any]:
     """``POST /api/v1/transactions/`` through gunicorn (a sync worker per client, at least
-    two; DEBUG off) from ``clients`` threads at once, each sending its own ``n_batches`` batches; throughput =
-    all created rows / wall time."""
+    two; DEBUG off) from ``clients`` threads at once, each sending its own ``n_batches``
+    batches; throughput = all created rows / wall time."""
     import http.client
     import subprocess
     import threading

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -317,6 +320,23 @@ def test_screen_many_matches_screen_one_by_one(sample_index: ScreeningIndex) -> 
         assert got == expected
     hits_only = dict(sample_index.screen_many(subjects, processes=2, chunk_size=3))
     assert set(hits_only) == {1, 3, 4}
+
+
+def test_forked_workers_stop_under_a_parent_that_catches_sigterm(fixtures_dir: Path) -> None:
+    """An RQ worker catches SIGTERM (warm shutdown); the pool stops its workers with
+    SIGTERM, so workers that kept the handler never exited and the screening hung."""
+    code = f"""
+import signal
+from clientdesk.screening import ScreeningIndex, ScreeningSubject, load_ofac
+signal.signal(signal.SIGTERM, lambda *_: None)
+index = ScreeningIndex(list(load_ofac({str(fixtures_dir / "ofac_sdn_tiny")!r})))
+subjects = [ScreeningSubject(i, "Rahul Sharma") for i in range(8)]
+print(len(list(index.screen_many(subjects, processes=2, chunk_size=2, include_clean=True))))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "8"
 
 
 # ------------------------------------------------------------------------------------------

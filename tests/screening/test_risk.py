@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.test import TestCase
+from django.utils import timezone
 
 from clientdesk.core.models import AuditEvent
 from clientdesk.screening import risk, services
@@ -32,7 +33,7 @@ def test_registration_rates_the_customer(register: Any) -> None:
     assert {"screening_hits", "country", "state", "occupation", "income_band"} <= set(points(p))
     customer.refresh_from_db()
     assert (customer.risk_level, customer.risk_score) == ("low", 0)
-    opened = customer.account_opened_at.date()
+    opened = timezone.localdate(customer.account_opened_at)
     assert customer.next_reverification_on == opened.replace(year=opened.year + 10)
 
 
@@ -41,7 +42,7 @@ def test_factors_add_up_to_a_level(register: Any) -> None:
     p = profile(customer)
     assert points(p)["occupation"] == 25 and points(p)["income_band"] == 10
     assert (p.score, p.level) == (35, "medium")
-    opened = customer.account_opened_at.date()
+    opened = timezone.localdate(customer.account_opened_at)
     assert p.next_reverification_on == opened.replace(year=opened.year + 8)
 
 
@@ -109,7 +110,7 @@ def test_override_needs_a_reason_and_is_audited(register: Any, compliance: Any) 
     assert (p.level, p.computed_level, p.overridden_by) == ("high", "low", compliance)
     customer.refresh_from_db()
     assert customer.risk_level == "high"
-    opened = customer.account_opened_at.date()
+    opened = timezone.localdate(customer.account_opened_at)
     assert customer.next_reverification_on == opened.replace(year=opened.year + 2)
     event = AuditEvent.objects.filter(object_type="screening.riskprofile").get()
     assert event.changes["override_level"] == {"old": "", "new": "high"}

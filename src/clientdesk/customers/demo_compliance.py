@@ -1171,8 +1171,11 @@ class ComplianceSeeder:
         )
 
     def _story_day(self, ledger: Ledger, low: int, high: int) -> dt.date:
+        """A day ``low``..``high`` days into the feed, and never later than the last whole
+        day before its end (a row planned after the end would never be delivered)."""
         start = timezone.localdate(self.tx_start)
-        return start + dt.timedelta(days=ledger.rng.randint(low, high))
+        last = timezone.localdate(self.end) - ONE_DAY
+        return min(start + dt.timedelta(days=ledger.rng.randint(low, high)), last)
 
     def _story_property(self, ledger: Ledger) -> None:
         rng, day = ledger.rng, self._story_day(ledger, 6, 12)
@@ -1368,7 +1371,7 @@ class ComplianceSeeder:
         return True
 
     def _story_insufficient(self, ledger: Ledger) -> None:
-        rng, day = ledger.rng, self._story_day(ledger, 18, 24)
+        rng, day = ledger.rng, self._story_day(ledger, 15, 20)
         amount = _money(round(float(ledger.credits()) + 50000, -3))  # more than ever came in
         ledger.add(
             self._at(day, rng, 18, 21),

@@ -51,6 +51,7 @@ import datetime
 import gc
 import itertools
 import multiprocessing
+import signal
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -930,7 +931,7 @@ class ScreeningIndex:
         jobs = ((chunk, threshold, include_clean) for chunk in chunks)
         gc.freeze()  # keep the collector from touching (and so copying) the shared index
         try:
-            with context.Pool(processes) as pool:
+            with context.Pool(processes, initializer=_worker_init) as pool:
                 yield from pool.imap(_worker_screen, jobs)
         finally:
             gc.unfreeze()
@@ -950,6 +951,15 @@ def _screen_chunk_with(
 
 
 _WORKER_INDEX: ScreeningIndex | None = None
+
+
+def _worker_init() -> None:
+    """A forked worker dies on SIGTERM, whatever handler its parent had installed.
+
+    The pool stops its workers with SIGTERM. A parent that is itself a worker process (an
+    RQ worker asks for a warm shutdown on SIGTERM) would hand that handler down, and the
+    pool would wait forever for workers that never exit."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _worker_screen(

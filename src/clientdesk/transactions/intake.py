@@ -1164,9 +1164,9 @@ def add_to_totals(changes: Mapping[int, _TotalsChange]) -> None:
             add(missing)
         return
     stored = {t.customer_id: t for t in CustomerTotals.objects.filter(customer_id__in=ids)}
-    missing = [CustomerTotals(customer_id=pk) for pk in ids if pk not in stored]
-    CustomerTotals.objects.bulk_create(missing)
-    stored.update({t.customer_id: t for t in missing})
+    made = [CustomerTotals(customer_id=pk) for pk in ids if pk not in stored]
+    CustomerTotals.objects.bulk_create(made)
+    stored.update({t.customer_id: t for t in made})
     rows = []
     for pk in ids:
         totals, change = stored[pk], changes[pk]
