@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 import redis
 from django.conf import settings
@@ -37,6 +39,8 @@ def test_rq_backend_round_trip_through_real_redis(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     rq_queue = django_rq.get_queue("default", job_class=Job)
     rq_queue.empty()
+    # The worker installs its own SIGINT/SIGTERM handlers; put back the test process's own.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         result = verify_audit_chain.enqueue()
         assert result.status == TaskResultStatus.READY
@@ -47,3 +51,5 @@ def test_rq_backend_round_trip_through_real_redis(settings):
         assert result.return_value["ok"] is True
     finally:
         rq_queue.empty()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
