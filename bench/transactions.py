@@ -674,7 +674,6 @@ SETTINGS = (
 # into at a random place, and the per-customer rows the intake reads and updates.
 HOT_RELATIONS = (
     "tx_customer_time_idx",
-    "tx_account_time_idx",
     "tx_device_time_idx",
     "tx_merchant_time_idx",
     "tx_ledger_account_idx",

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from clientdesk.transactions.intake import intake_transactions
-from clientdesk.transactions.models import Alert, Device, Merchant, Transaction
+from clientdesk.transactions.models import Account, Alert, Device, Merchant, Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -89,11 +89,20 @@ def test_list_filters_and_analytics(
     assert [r["amount"] for r in results["results"]] == ["40.000", "100.000"]
     merchant = Merchant.objects.get()
     assert len(client.get(TX, {"merchant": merchant.pk}).json()["results"]) == 2
+    # By account: the customer's wallet and trading account, each alone.
+    intake_transactions(
+        [make_row(active_customer, amount="9", account="trading")], actor=admin_user
+    )
+    for kind, count in (("wallet", 3), ("trading", 1)):
+        account = Account.objects.get(customer=active_customer, kind=kind)
+        found = client.get(TX, {"account": account.pk}).json()["results"]
+        assert len(found) == count and {r["account"] for r in found} == {account.pk}
+    assert client.get(TX, {"account": 999999}).json()["results"] == []
     data = client.get(TX + "analytics/", {"customer": active_customer.pk, "bucket": "month"})
     assert data.status_code == 200, data.content
     body = data.json()
-    assert body["summary"]["count"] == 3 and body["summary"]["volume"] == "140.00"
-    assert body["summary"]["success_rate"] == pytest.approx(66.7)
+    assert body["summary"]["count"] == 4 and body["summary"]["volume"] == "149.00"
+    assert body["summary"]["success_rate"] == pytest.approx(75.0)
     assert body["top_merchants"][0]["count"] == 2
     assert body["devices"][0]["device_id"] == "D1"
     assert body["by_currency"][0]["currency"] == "INR"

@@ -441,7 +441,9 @@ class Transaction(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="transactions",
-        db_index=False,  # tx_account_time_idx leads with it
+        # No index: an account's transactions are read among its customer's
+        # (tx_customer_time_idx); accounts are never deleted (docs/decisions.md).
+        db_index=False,
     )
     occurred_at = models.DateTimeField()
     amount = _amount_field(help_text="Positive; the type (and direction) says credit or debit.")
@@ -514,7 +516,6 @@ class Transaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="tx_customer_time_idx"),
-            models.Index(fields=["account", "occurred_at"], name="tx_account_time_idx"),
             models.Index(fields=["merchant", "occurred_at"], name="tx_merchant_time_idx"),
             models.Index(fields=["device", "occurred_at"], name="tx_device_time_idx"),
             models.Index(fields=["-occurred_at", "-id"], name="tx_time_idx"),
