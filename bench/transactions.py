@@ -24,6 +24,9 @@ buffers (``pg_prewarm``, as on a server that has been taking intake for a while)
   phone, 10% on a new phone, 20% POS; some new merchants) through
   ``intake.intake_transactions`` in-process, with the 8 default monitoring rules enabled;
   transactions per second per batch; then the same batches again (idempotent path);
+- intake over HTTP (gunicorn): one client, then two, a few batches each; then the sustained
+  run the target is checked by: two clients, ``--sustained`` batches each (150: 1,500,000
+  transactions, ~5 minutes), starting right after a ``CHECKPOINT``, per-minute rates;
 - analytics: each ``analytics`` function for the 10,000-transaction customer, 30 runs, p50 / p95;
 - nightly rules: ``services.run_nightly_rules`` over the whole table;
 - ``reconcile_balances`` over every account and customer.
@@ -512,10 +515,16 @@ def measure_intake(n_batches: int, size: int) -> dict[str, Any]:
     }
 
 
-def measure_http(clients: int, n_batches: int, size: int, port: int = 8766) -> dict[str, Any]:
+def measure_http(
+    clients: int, n_batches: int, size: int, port: int = 8766, checkpoint: bool = False
+) -> dict[str, Any]:
     """``POST /api/v1/transactions/`` through gunicorn (a sync worker per client, at least
     two; DEBUG off) from ``clients`` threads at once, each sending its own ``n_batches``
-    batches; throughput = all created rows / wall time."""
+    batches; throughput = all created rows / wall time, and per minute.
+
+    ``checkpoint``: start right after a ``CHECKPOINT`` — the slowest point of PostgreSQL's
+    checkpoint cycle, when the first change to each page writes the whole page to the WAL
+    (docs/performance.md)."""
     import http.client
     import subprocess
     import threading
@@ -543,15 +552,23 @@ def measure_http(clients: int, n_batches: int, size: int, port: int = 8766) -> d
             env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            return _post_all(clients, batches, key, port, http.client, threading)
+            return _post_all(clients, batches, key, port, http.client, threading, checkpoint)
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
 def _post_all(
-    clients: int, batches: list[Any], key: str, port: int, http: Any, threading: Any
+    clients: int,
+    batches: list[Any],
+    key: str,
+    port: int,
+    http: Any,
+    threading: Any,
+    checkpoint: bool = False,
 ) -> dict[str, Any]:
+    from django.db import connection
+
     for _ in range(100):  # wait for the server
         try:
             conn = http.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -561,6 +578,7 @@ def _post_all(
         except OSError:
             time.sleep(0.3)
     created, alerts, failed, seconds = [0], [0], [0], []
+    done: list[tuple[float, int]] = []  # (seconds since start, rows created) per batch
     lock = threading.Lock()
 
     def client(mine: list[Any]) -> None:
@@ -573,12 +591,18 @@ def _post_all(
             took = time.perf_counter() - t
             assert response.status in (200, 201), (response.status, str(body)[:300])
             with lock:
+                done.append((time.perf_counter() - started, body["created_count"]))
                 created[0] += body["created_count"]
                 alerts[0] += body["alert_count"]
                 failed[0] += sum(1 for c in body["created"] if c["status"] == "failed")
                 seconds.append(took)
 
     threads = [threading.Thread(target=client, args=(batches[i::clients],)) for i in range(clients)]
+    with connection.cursor() as cur:
+        if checkpoint:
+            cur.execute("CHECKPOINT")
+        cur.execute("SELECT pg_current_wal_lsn()")
+        wal_start = cur.fetchone()[0]
     load_before = os.getloadavg()
     started = time.perf_counter()
     for t in threads:
@@ -586,6 +610,12 @@ def _post_all(
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [wal_start])
+        wal_bytes = float(cur.fetchone()[0])
+    per_minute: dict[int, int] = {}
+    for at, count in done:
+        per_minute[int(at // 60)] = per_minute.get(int(at // 60), 0) + count
     result = {
         "clients": clients,
         "batches": len(batches),
@@ -595,6 +625,12 @@ def _post_all(
         "batch_seconds_median": round(statistics.median(seconds), 2),
         "alerts": alerts[0],
         "failed": failed[0],
+        "after_checkpoint": checkpoint,
+        "wal_mb_per_batch": round(wal_bytes / 1e6 / len(batches), 1),
+        # rows stored per second, minute by minute (the last one over what ran of it)
+        "tx_per_s_by_minute": [
+            round(per_minute[m] / min(60.0, wall - 60 * m)) for m in sorted(per_minute)
+        ],
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }
@@ -732,7 +768,7 @@ def prewarm() -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def measure(batches: int, size: int, http_batches: int = 0) -> dict[str, Any]:
+def measure(batches: int, size: int, http_batches: int = 0, sustained: int = 0) -> dict[str, Any]:
     setup_django()
     result: dict[str, Any] = {"machine": machine()}
     result["sizes_before"] = sizes()
@@ -745,6 +781,9 @@ def measure(batches: int, size: int, http_batches: int = 0) -> dict[str, Any]:
     if http_batches:
         log("intake over HTTP (gunicorn, a worker per client), one client, then two")
         result["http"] = [measure_http(n, http_batches, size) for n in (1, 2)]
+    if sustained:
+        log(f"sustained intake over HTTP, two clients, {sustained} batches each, from a checkpoint")
+        result["http_sustained"] = measure_http(2, sustained, size, checkpoint=True)
     log("analytics")
     result["analytics"] = measure_analytics()
     log(json.dumps(result["analytics"]))
@@ -768,13 +807,19 @@ def main() -> None:
     parser.add_argument(
         "--http-batches", type=int, default=4, help="per client, over HTTP (0: skip)"
     )
+    parser.add_argument(
+        "--sustained",
+        type=int,
+        default=150,
+        help="batches per client over HTTP, two clients, starting at a checkpoint (0: skip)",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     out: dict[str, Any] = {}
     if args.command in ("generate", "all"):
         out["generate"] = generate(args.customers, args.transactions)
     if args.command in ("measure", "all"):
-        out["measure"] = measure(args.batches, args.batch_size, args.http_batches)
+        out["measure"] = measure(args.batches, args.batch_size, args.http_batches, args.sustained)
     path = RESULTS / f"transactions-{args.command}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(out, indent=2, default=str))
     log(f"written {path}")
