@@ -131,6 +131,12 @@ def test_credits_and_debits_post_to_the_ledger(admin_user, active_customer, make
     entries = list(LedgerEntry.objects.order_by("id").values_list("amount", "balance_after"))
     assert entries[-1][1] == Decimal("830.00")
     assert sum(a for a, _ in entries) == Decimal("830.00")
+    # A later batch moves the account's "updated" time, as a save() would.
+    account = Account.objects.get(customer=active_customer)
+    opened = account.updated_at
+    intake_transactions([make_row(active_customer, amount="1.00")], actor=admin_user)
+    account.refresh_from_db()
+    assert account.updated_at > opened and account.balance == Decimal("831.00")
 
 
 def test_overdraft_refused_unless_limit(admin_user, active_customer, make_row):

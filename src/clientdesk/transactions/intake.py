@@ -1345,10 +1345,19 @@ def set_values(
     and bind than the update itself). SQLite: ``UPDATE ... FROM (VALUES ...)`` per 300 rows.
     Raw SQL because the ORM's per-row alternative (a CASE per row, or a save per row) costs
     far more than the rest of a batch. Names are quoted, values bound; callers hold the row
-    locks, so absolute values are safe.
+    locks, so absolute values are safe. ``auto_now`` fields not named get the time, as
+    ``save()`` would set them.
     """
     if not rows:
         return
+    stamped = tuple(
+        f.name
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) and f.name not in names
+    )
+    if stamped:
+        stamps = (timezone.now(),) * len(stamped)
+        names, rows = names + stamped, [row + stamps for row in rows]
     quote = connection.ops.quote_name
     fields = [cast(models.Field[Any, Any], model._meta.get_field(n)) for n in names]
     table = quote(model._meta.db_table)
