@@ -1241,6 +1241,18 @@ def add_to_totals(changes: Mapping[int, _TotalsChange]) -> None:
     set_values(CustomerTotals, ("volume", "count", "last_transaction_at"), rows)
 
 
+def _insert_fields(
+    model: type[models.Model],
+) -> tuple[models.Field[Any, Any], list[Any], list[Any]]:
+    """The primary key, the other concrete fields, and those stamped with the time."""
+    pk = cast(models.Field[Any, Any], model._meta.pk)
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    return pk, fields, stamped
+
+
 def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
     """Insert new rows and set their primary keys, like ``bulk_create``.
 
@@ -1257,11 +1269,7 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
         model._default_manager.bulk_create(objs, batch_size=500)
         return
     meta = model._meta
-    pk = cast(models.Field[Any, Any], meta.pk)
-    fields = [f for f in meta.concrete_fields if f is not pk]
-    stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+    pk, fields, stamped = _insert_fields(model)
     converted = [f for f in fields if f.get_internal_type() in _CONVERTED_TYPES]
     now = timezone.now()
     quote = connection.ops.quote_name
@@ -1301,11 +1309,7 @@ def insert_values(
     if not rows:
         return
     meta = model._meta
-    pk = cast(models.Field[Any, Any], meta.pk)
-    fields = [f for f in meta.concrete_fields if f is not pk]
-    stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+    _, fields, stamped = _insert_fields(model)
     unnamed = {f.attname for f in fields} - set(names) - {f.attname for f in stamped}
     assert not unnamed, f"insert_values({meta.label}) needs values for {sorted(unnamed)}"
     if connection.vendor != "postgresql" or any(
