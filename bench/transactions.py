@@ -705,6 +705,7 @@ SETTINGS = (
     "checkpoint_timeout",
     "wal_compression",
     "synchronous_commit",
+    "autovacuum",
 )
 # What a warm intake server keeps in memory: the indexes every new transaction is inserted
 # into at a random place, and the per-customer rows the intake reads and updates.
