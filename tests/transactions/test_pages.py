@@ -396,6 +396,27 @@ def test_alert_assign_refuses_someone_without_monitoring(
     assert "Choose a user who may work on monitoring alerts." in response.content.decode()
     alert.refresh_from_db()
     assert alert.assigned_to is None
+    for raw in ("x1", "999999"):
+        response = client_for(compliance).post(
+            f"/transactions/alerts/{alert.pk}/assign/", {"assigned_to": raw}, follow=True
+        )
+        assert "Choose a user who may work on monitoring alerts." in response.content.decode()
+
+
+def test_alert_assigned_to_a_colleague_then_nobody(
+    client_for: Any, compliance: Any, admin_user: Any, alert: Alert
+) -> None:
+    client = client_for(compliance)
+    url = f"/transactions/alerts/{alert.pk}/assign/"
+    assert (
+        "Alert assigned to"
+        in client.post(url, {"assigned_to": str(admin_user.pk)}, follow=True).content.decode()
+    )
+    alert.refresh_from_db()
+    assert alert.assigned_to == admin_user
+    client.post(url, {"assigned_to": ""})
+    alert.refresh_from_db()
+    assert alert.assigned_to is None
 
 
 def test_manager_reads_alerts_without_acting(client_for: Any, manager: Any, alert: Alert) -> None:

@@ -192,18 +192,25 @@ def alert_notes(alert: Alert) -> list[AlertNote]:
     return list(alert.notes.select_related("author").order_by("created_at", "id"))
 
 
-def monitoring_staff() -> list[Any]:
-    """Active users whose role may work on alerts (Monitoring: Read & Write), in one query."""
+def _monitoring_staff() -> QuerySet[Any]:
     writers = Q(
         role__module_access__module=Module.MONITORING,
         role__module_access__level__gte=Access.WRITE,
     )
-    return list(
-        get_user_model()
-        .objects.filter(Q(is_active=True) & (writers | Q(is_superuser=True)))
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+    return get_user_model().objects.filter(Q(is_active=True) & (writers | Q(is_superuser=True)))
+
+
+def monitoring_staff() -> list[Any]:
+    """Active users whose role may work on alerts (Monitoring: Read & Write), in one query."""
+    return list(_monitoring_staff().distinct().order_by("first_name", "last_name", "username"))
+
+
+def monitoring_staff_member(pk: str) -> Any | None:
+    """The user with this id if they may work on alerts, else None (one query; not a list of
+    every colleague, as the choice list on the page needs)."""
+    if not pk.isdigit():
+        return None
+    return _monitoring_staff().filter(pk=int(pk)).distinct().first()
 
 
 def rules_with_counts(user: Any) -> QuerySet[Rule]:

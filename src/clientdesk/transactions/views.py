@@ -668,8 +668,7 @@ class AlertAssignView(_AlertWriteView):
         if raw == "me":
             assignee = request.user
         else:
-            staff = {str(u.pk): u for u in selectors.monitoring_staff()}
-            assignee = staff.get(raw)
+            assignee = selectors.monitoring_staff_member(raw) if raw else None
             if raw and assignee is None:
                 messages.error(request, "Choose a user who may work on monitoring alerts.")
                 return self.back(alert.pk)
