@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from factories import profile_tab_counts
 
+from clientdesk.customers.models import Customer
 from clientdesk.screening.models import ScreeningHit
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,13 @@ def test_hit_detail_and_decision(client_for: Any, compliance: Any, hits: Any) ->
     hit = hits[0]
     page = client.get(f"/screening/hits/{hit.pk}/").content.decode()
     assert "Why this scored" in page and "Aadhya Sharma" in page and "Record decision" in page
+    # Nationality next to the country: the screening's nationality factor compares it.
+    side = page.split('data-testid="customer-nationality"')[1].split("</div></div>")[0]
+    assert "Same as the country" in side
+    Customer.objects.filter(pk=hit.customer_id).update(nationality="IN")
+    page = client.get(f"/screening/hits/{hit.pk}/").content.decode()
+    side = page.split('data-testid="customer-nationality"')[1].split("</div></div>")[0]
+    assert side.endswith('field-value">IN')
     bad = client.post(f"/screening/hits/{hit.pk}/", {"status": "dismissed", "reason": "no"})
     assert bad.status_code == 400 and "at least 10 characters" in bad.content.decode()
     ok = client.post(
