@@ -31,7 +31,7 @@ import io
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -113,6 +113,13 @@ def _instances(model: type[Any], names: tuple[str, ...], rows: Iterable[Any]) ->
         obj.__dict__.update(zip(names, values, strict=True), _state=state)
         found.append(obj)
     return found
+
+
+def _by_key(model: type[Any], key: str, names: tuple[str, ...], keys: list[str]) -> dict[str, Any]:
+    """The rows whose ``key`` is one of ``keys``, as ``_instances``, by that key (unordered:
+    a model's default ordering would only add a sort, or a join)."""
+    rows = model.objects.filter(**{f"{key}__any": keys}).order_by().values_list(*names)
+    return {getattr(obj, key): obj for obj in _instances(model, names, rows)}
 
 
 RISK_INLINE_MAX = 10  # above this many customers, risk is recomputed by a background task
@@ -974,17 +981,11 @@ def _ensure_merchants(rows: list[TxInput]) -> dict[str, Merchant]:
             first[r.merchant["merchant_id"]] = r.merchant
     if not first:
         return {}
-    names = _MERCHANT_FIELDS
-
-    def read(ids: list[str]) -> dict[str, Merchant]:
-        rows = Merchant.objects.filter(merchant_id__any=ids).order_by().values_list(*names)
-        return {m.merchant_id: m for m in _instances(Merchant, names, rows)}
-
-    found = read(list(first))
+    found = _by_key(Merchant, "merchant_id", _MERCHANT_FIELDS, list(first))
     missing = sorted(set(first) - set(found))
     if missing:
         Merchant.objects.bulk_create([Merchant(**first[m]) for m in missing], ignore_conflicts=True)
-        found.update(read(missing))
+        found.update(_by_key(Merchant, "merchant_id", _MERCHANT_FIELDS, missing))
     return found
 
 
@@ -1005,12 +1006,7 @@ def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
         return {}
     # PostgreSQL moves the seen times forward in SQL (``_update_devices``), without them.
     names = _DEVICE_FIELDS if connection.vendor != "postgresql" else _DEVICE_FIELDS[:3]
-
-    def read(ids: list[str]) -> dict[str, Device]:
-        rows = Device.objects.filter(device_id__any=ids).order_by().values_list(*names)
-        return {d.device_id: d for d in _instances(Device, names, rows)}
-
-    found = read(list(first))
+    found = _by_key(Device, "device_id", names, list(first))
     missing = sorted(set(first) - set(found))
     if missing:
         Device.objects.bulk_create(
@@ -1020,7 +1016,7 @@ def _ensure_devices(rows: list[TxInput]) -> dict[str, Device]:
             ],
             ignore_conflicts=True,
         )
-        found.update(read(missing))
+        found.update(_by_key(Device, "device_id", names, missing))
     return found
 
 
@@ -1272,29 +1268,28 @@ def insert_rows(model: type[models.Model], objs: list[Any]) -> None:
     pk, fields, stamped = _insert_fields(model)
     converted = [f for f in fields if f.get_internal_type() in _CONVERTED_TYPES]
     now = timezone.now()
-    quote = connection.ops.quote_name
-    # wrap_database_errors: a duplicate key in COPY raises Django's IntegrityError (the
-    # intake retries on it), as an INSERT would.
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, pk.column, len(objs)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        attnames = [pk.attname] + [f.attname for f in fields]
-        columns = ", ".join(quote(f.column) for f in [pk, *fields])
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj, new_id in zip(objs, ids, strict=True):
-                setattr(obj, pk.attname, new_id)
-                for f in stamped:
-                    setattr(obj, f.attname, now)
-                row = [getattr(obj, name) for name in attnames]
-                if converted:
-                    row = [
-                        f.get_db_prep_save(v, connection) if f in converted else v
-                        for f, v in zip([pk, *fields], row, strict=True)
-                    ]
-                copy.write_row(row)
+    attnames = [pk.attname] + [f.attname for f in fields]
+
+    def rows() -> Iterator[list[Any]]:
+        for obj, new_id in zip(objs, ids, strict=True):
+            setattr(obj, pk.attname, new_id)
+            for f in stamped:
+                setattr(obj, f.attname, now)
+            row = [getattr(obj, name) for name in attnames]
+            if converted:
+                row = [
+                    f.get_db_prep_save(v, connection) if f in converted else v
+                    for f, v in zip([pk, *fields], row, strict=True)
+                ]
+            yield row
+
+    _copy(model, [pk, *fields], rows())
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -1319,20 +1314,25 @@ def insert_values(
             [model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=500
         )
         return
-    now = timezone.now()
-    stamps = (now,) * len(stamped)
-    quote = connection.ops.quote_name
+    stamps = (timezone.now(),) * len(stamped)
     by_name = {f.attname: f for f in fields}
-    columns = ", ".join(quote(by_name[n].column) for n in names)
-    columns += "".join(f", {quote(f.column)}" for f in stamped)
-    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    _copy(model, [by_name[n] for n in names] + stamped, (row + stamps for row in rows))
+
+
+def _copy(model: type[models.Model], fields: list[Any], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL ``COPY`` of ``rows`` (values in ``fields`` order) into the model's table.
+    ``wrap_database_errors``: a duplicate key raises Django's ``IntegrityError`` (the intake
+    retries on it), as an ``INSERT`` would."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
         cursor.cursor.copy(sql) as copy,
     ):
         for row in rows:
-            copy.write_row(row + stamps)
+            copy.write_row(row)
 
 
 # Field types whose Python value is not what COPY should get as it is.
