@@ -429,11 +429,18 @@ class Transaction(models.Model):
         max_length=64, default="api", help_text="The system that sent it (idempotency scope)."
     )
     external_id = models.CharField("Transaction ID", max_length=64, help_text="Unique per source.")
+    # The references of the two intake tables (transactions, ledger entries) are not database
+    # foreign keys (db_constraint=False): the intake writes them from rows it has just read,
+    # locked or created in the same database transaction, and the referenced rows are never
+    # deleted — PROTECT refuses it in Django, triggers in PostgreSQL (migration 0006), and
+    # ``reconcile_balances`` proves every reference. Checking them at commit was a sixth of
+    # the intake's throughput (docs/decisions.md, 2026-12-06).
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.PROTECT,
         related_name="transactions",
         db_index=False,  # tx_customer_time_idx leads with it
+        db_constraint=False,
     )
     account = models.ForeignKey(
         Account,
@@ -444,6 +451,7 @@ class Transaction(models.Model):
         # No index: an account's transactions are read among its customer's
         # (tx_customer_time_idx); accounts are never deleted (docs/decisions.md).
         db_index=False,
+        db_constraint=False,
     )
     occurred_at = models.DateTimeField()
     amount = _amount_field(help_text="Positive; the type (and direction) says credit or debit.")
@@ -465,6 +473,7 @@ class Transaction(models.Model):
         on_delete=models.PROTECT,
         related_name="transactions",
         db_index=False,  # tx_merchant_time_idx leads with it
+        db_constraint=False,
     )
     device = models.ForeignKey(
         Device,
@@ -473,6 +482,7 @@ class Transaction(models.Model):
         on_delete=models.PROTECT,
         related_name="transactions",
         db_index=False,  # tx_device_time_idx leads with it
+        db_constraint=False,
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
     status = models.CharField(max_length=10, choices=TransactionStatus.choices)
@@ -555,11 +565,20 @@ class LedgerEntry(models.Model):
         POSTING = "posting", "Posting"
         REVERSAL = "reversal", "Reversal"
 
+    # Not database foreign keys, as Transaction's references (see there).
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="entries", db_index=False
+        Account,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
+        db_constraint=False,
     )
     transaction = models.ForeignKey(
-        Transaction, on_delete=models.PROTECT, related_name="entries", db_index=False
+        Transaction,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.POSTING)
     amount = _amount_field(help_text="Signed: credits positive, debits negative.")

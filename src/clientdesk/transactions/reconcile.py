@@ -1,6 +1,9 @@
-"""Proof that the books add up: every balance is the sum of its ledger.
+"""Proof that the books add up: every balance is the sum of its ledger, and every reference
+of a transaction or ledger entry points at a row that exists and belongs with it.
 
 ``manage.py reconcile_balances`` calls ``reconcile``; a non-empty result means a mismatch.
+The references are not database foreign keys (migration ``0006``: the intake writes them from
+rows it holds in the same transaction), so this is where they are proved.
 PostgreSQL compares in SQL (exact ``numeric``) and returns only the mismatches; SQLite stores
 decimals as floating point, so there the sums are compared in Python after rounding to the
 stored number of places.
@@ -16,7 +19,15 @@ from django.db import connection
 
 from clientdesk.customers.models import Customer
 
-from .models import AMOUNT_PLACES, Account, CustomerTotals, LedgerEntry, Transaction
+from .models import (
+    AMOUNT_PLACES,
+    Account,
+    CustomerTotals,
+    Device,
+    LedgerEntry,
+    Merchant,
+    Transaction,
+)
 
 Q3 = Decimal(1).scaleb(-AMOUNT_PLACES)
 Q2 = Decimal("0.01")
@@ -24,12 +35,15 @@ Q2 = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Mismatch:
-    kind: str  # "account" | "customer"
+    kind: str  # "account" | "customer" | "transaction" | "ledger entry"
     pk: int
     stored: str
     expected: str
+    problem: str = ""  # a broken reference, said in words
 
     def __str__(self) -> str:
+        if self.problem:
+            return f"{self.kind} {self.pk}: {self.problem}"
         return f"{self.kind} {self.pk}: stored {self.stored}, ledger says {self.expected}"
 
 
@@ -47,6 +61,8 @@ def _names() -> dict[str, str]:
         "tx": q(Transaction._meta.db_table),
         "customer": q(Customer._meta.db_table),
         "totals": q(CustomerTotals._meta.db_table),
+        "merchant": q(Merchant._meta.db_table),
+        "device": q(Device._meta.db_table),
     }
 
 
@@ -108,5 +124,58 @@ def check_customers() -> list[Mismatch]:
     return found
 
 
-def reconcile(*, customers: bool = True) -> list[Mismatch]:
-    return check_accounts() + (check_customers() if customers else [])
+def check_references() -> list[Mismatch]:
+    """Transactions whose customer, account, merchant or device does not exist, or whose
+    account is another customer's; ledger entries whose transaction does not exist or posts to
+    another account than the entry's.
+
+    An account that exists belongs to a customer that exists (that one is a foreign key), so
+    the customer is looked up only for a transaction without an account."""
+    n = _names()
+    found = []
+    sql = (
+        f"SELECT t.id, t.customer_id, t.account_id, a.id IS NULL, a.customer_id, "  # noqa: S608 - table names only
+        f"t.merchant_id, m.id IS NULL, t.device_id, d.id IS NULL "
+        f"FROM {n['tx']} t LEFT JOIN {n['account']} a ON a.id = t.account_id "
+        f"LEFT JOIN {n['merchant']} m ON m.id = t.merchant_id "
+        f"LEFT JOIN {n['device']} d ON d.id = t.device_id "
+        f"WHERE (t.account_id IS NOT NULL AND (a.id IS NULL OR a.customer_id <> t.customer_id)) "
+        f"OR (t.account_id IS NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {n['customer']} c WHERE c.id = t.customer_id)) "
+        f"OR (t.merchant_id IS NOT NULL AND m.id IS NULL) "
+        f"OR (t.device_id IS NOT NULL AND d.id IS NULL) ORDER BY t.id"
+    )
+    for row in _rows(sql):
+        pk, customer, account, no_account, owner, merchant, no_merchant, device, no_device = row
+        problems = []
+        if account is None:
+            problems.append(f"customer {customer} does not exist")
+        elif no_account:
+            problems.append(f"account {account} does not exist")
+        elif owner != customer:
+            problems.append(f"account {account} is customer {owner}'s, not customer {customer}'s")
+        if merchant is not None and no_merchant:
+            problems.append(f"merchant {merchant} does not exist")
+        if device is not None and no_device:
+            problems.append(f"device {device} does not exist")
+        found.append(Mismatch("transaction", pk, "", "", problem="; ".join(problems)))
+    sql = (
+        f"SELECT l.id, l.transaction_id, l.account_id, t.id IS NULL, t.account_id "  # noqa: S608 - table names only
+        f"FROM {n['ledger']} l LEFT JOIN {n['tx']} t ON t.id = l.transaction_id "
+        f"WHERE t.id IS NULL OR t.account_id IS NULL OR t.account_id <> l.account_id "
+        f"ORDER BY l.id"
+    )
+    for pk, transaction, account, no_transaction, posted_to in _rows(sql):
+        problem = (
+            f"transaction {transaction} does not exist"
+            if no_transaction
+            else f"posts to account {account}, its transaction {transaction} is on "
+            f"{'no account' if posted_to is None else f'account {posted_to}'}"
+        )
+        found.append(Mismatch("ledger entry", pk, "", "", problem=problem))
+    return found
+
+
+def reconcile(*, customers: bool = True, references: bool = True) -> list[Mismatch]:
+    found = check_accounts() + (check_customers() if customers else [])
+    return found + (check_references() if references else [])
