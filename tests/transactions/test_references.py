@@ -88,12 +88,24 @@ def test_reconcile_reports_an_account_of_another_customer(
 
 
 def test_reconcile_reports_missing_account_and_customer(payment: Transaction) -> None:
+    entry = payment.entries.get()
     account = _missing(Account)
     Transaction.objects.filter(pk=payment.pk).update(account_id=account)
-    assert [m.problem for m in check_references()][0] == f"account {account} does not exist"
+    assert [m.problem for m in check_references()] == [
+        f"account {account} does not exist",
+        f"posts to account {payment.account_id}, its transaction {payment.pk} is on "
+        f"account {account}",
+    ]
     customer = _missing(Customer)
     Transaction.objects.filter(pk=payment.pk).update(account_id=None, customer_id=customer)
-    assert [m.problem for m in check_references()][0] == f"customer {customer} does not exist"
+    assert [(m.kind, m.pk, m.problem) for m in check_references()] == [
+        ("transaction", payment.pk, f"customer {customer} does not exist"),
+        (
+            "ledger entry",
+            entry.pk,
+            f"posts to account {payment.account_id}, its transaction {payment.pk} is on no account",
+        ),
+    ]
 
 
 def test_reconcile_reports_a_ledger_entry_without_its_transaction(payment: Transaction) -> None:
@@ -116,9 +128,12 @@ postgres_only = pytest.mark.skipif(
 
 
 def _refused(sql: str, params: list[Any]) -> None:
-    with pytest.raises(IntegrityError, match="violates the reference from"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    with (
+        pytest.raises(IntegrityError, match="violates the reference from"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
 
 
 @postgres_only
@@ -133,12 +148,12 @@ def test_postgres_refuses_to_delete_what_the_intake_refers_to(payment: Transacti
         (Transaction, payment.pk),
     ):
         table = connection.ops.quote_name(model._meta.db_table)
-        _refused(f"DELETE FROM {table} WHERE id = %s", [pk])  # noqa: S608 - quoted name
-        _refused(f"UPDATE {table} SET id = id + 1000000 WHERE id = %s", [pk])  # noqa: S608
+        _refused(f"DELETE FROM {table} WHERE id = %s", [pk])
+        _refused(f"UPDATE {table} SET id = id + 1000000 WHERE id = %s", [pk])
     LedgerEntry.objects.filter(pk=entry.pk).delete()  # the entry no longer refers to it
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {connection.ops.quote_name(Transaction._meta.db_table)} WHERE id = %s",  # noqa: S608
+            f"DELETE FROM {connection.ops.quote_name(Transaction._meta.db_table)} WHERE id = %s",
             [payment.pk],
         )
     assert not Transaction.objects.filter(pk=payment.pk).exists()
@@ -152,3 +167,22 @@ def test_postgres_guards_let_other_changes_through(payment: Transaction) -> None
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM transactions_merchant WHERE id = %s", [unused.pk])
     assert not Merchant.objects.filter(pk=unused.pk).exists()
+
+
+def test_nightly_reconciliation_task_logs_a_broken_reference(
+    payment: Transaction, caplog: pytest.LogCaptureFixture
+) -> None:
+    from clientdesk.core import schedule
+    from clientdesk.transactions.tasks import reconcile_books
+
+    assert "transactions.reconcile" in {job.name for job in schedule.registered()}
+    assert reconcile_books.call() == {"ok": True, "mismatches": 0, "first": []}
+    device = _missing(Device)
+    Transaction.objects.filter(pk=payment.pk).update(device_id=device)
+    result = reconcile_books.call()
+    assert result == {
+        "ok": False,
+        "mismatches": 1,
+        "first": [f"transaction {payment.pk}: device {device} does not exist"],
+    }
+    assert "Reconciliation found 1 mismatch(es)" in caplog.text

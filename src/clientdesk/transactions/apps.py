@@ -26,6 +26,9 @@ class TransactionsConfig(AppConfig):
             tasks.run_nightly_rules,
             every=dt.timedelta(hours=settings.TRANSACTION_NIGHTLY_EVERY_HOURS),
         )
+        schedule.register(
+            "transactions.reconcile", tasks.reconcile_books, every=dt.timedelta(days=1)
+        )
         self._register_risk_factor()
         # The pages (views.py, owned with the templates) register their profile tabs and
         # badges in a ``ready()`` function of their own, called from here when present.

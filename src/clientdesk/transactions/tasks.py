@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
 
 from clientdesk.core import context
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -15,6 +19,23 @@ def run_nightly_rules() -> dict[str, int]:
     that ended at midnight; alerts are stored once per customer and period."""
     with context.action_context(context.task_context()):
         return services.run_nightly_rules()
+
+
+@task()
+def reconcile_books() -> dict[str, object]:
+    """Nightly: ``reconcile_balances`` — balances against the ledger, customers' totals
+    against their transactions, and every reference of the intake tables (which are not
+    database foreign keys). A mismatch is logged as an error; the result lists the first 20."""
+    from .reconcile import reconcile
+
+    found = reconcile()
+    if found:
+        logger.error(
+            "Reconciliation found %d mismatch(es), first: %s",
+            len(found),
+            "; ".join(map(str, found[:5])),
+        )
+    return {"ok": not found, "mismatches": len(found), "first": [str(m) for m in found[:20]]}
 
 
 @task()
