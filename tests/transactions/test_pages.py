@@ -369,6 +369,16 @@ def test_alert_page_shows_evidence_and_why(client_for: Any, compliance: Any, ale
     assert "Change status" in html and "Assign to me" in html
 
 
+def test_alert_figures_are_grouped_like_amounts(
+    client_for: Any, compliance: Any, alert: Alert
+) -> None:
+    html = client_for(compliance).get(f"/transactions/alerts/{alert.pk}/").content.decode()
+    assert alert.details["amount_base"] == "75000.00"  # stored exact, shown grouped
+    figure = '<div class="field-label">{}</div><div class="field-value">{}</div>'
+    assert figure.format("Amount (INR)", "75,000.00") in html
+    assert figure.format("Threshold", "5,000.00") in html
+
+
 def test_alert_review_assign_note_and_close(client_for: Any, compliance: Any, alert: Alert) -> None:
     client = client_for(compliance)
     base = f"/transactions/alerts/{alert.pk}/"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -585,11 +585,20 @@ DETAIL_LABELS = {
 }
 
 
+# Figures in the base currency, stored as decimal strings ("9999.00"): shown grouped.
+MONEY_DETAILS = frozenset({"amount_base", "total", "limit", "band_low", "threshold"})
+
+
 def _detail_label(key: str) -> str:
     return DETAIL_LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
-def _detail_value(value: Any) -> str:
+def _detail_value(value: Any, key: str = "") -> str:
+    if key in MONEY_DETAILS and isinstance(value, str | int):
+        try:
+            return f"{Decimal(value):,.2f}"
+        except InvalidOperation:
+            return str(value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
@@ -619,7 +628,8 @@ class AlertDetailView(ModuleView):
             "evidence_total": sum(t.amount_base for t in evidence),
             "evidence_more": len(evidence) >= 200 and selectors.evidence_count(alert) > 200,
             "details": [
-                (_detail_label(key), _detail_value(v)) for key, v in (alert.details or {}).items()
+                (_detail_label(key), _detail_value(v, key))
+                for key, v in (alert.details or {}).items()
             ],
             "notes": selectors.alert_notes(alert),
             "transitions": [(s, AlertStatus(s).label) for s in alert.allowed_transitions()],
