@@ -250,12 +250,16 @@ def test_failed_checks_risk_factor_is_zero_without_problems(asha) -> None:
     assert points == 0 and "No failed" in text
 
 
-def test_risk_factor_counts_failed_documents(asha, sales_user, compliance, upload, decide) -> None:
+def test_risk_factor_counts_failed_documents(
+    asha, sales_user, compliance, upload, decide, django_assert_num_queries
+) -> None:
     import datetime as dt
 
     old = makedocs.utility_bill(bill_date=dt.date.today() - dt.timedelta(days=300))
     bill = upload(asha, sales_user, "address_proof", name="old.pdf", data=old)
     assert bill.check_outcome == "failed"
     decide(bill, actor=compliance, decision="reject", reason_code="suspected_forgery")
-    points, text = services.failed_checks_factor(asha)
+    with django_assert_num_queries(1):  # both counts in one query
+        points, text = services.failed_checks_factor(asha)
     assert points == 50 and "forgery" in text
+    assert text == "1 document(s) failed the automatic checks; 1 rejected as suspected forgery"

@@ -265,3 +265,31 @@ def test_review_page_query_count_is_pinned(
     _more_documents(customer, sales_user, upload, 2)
     with django_assert_num_queries(REVIEW_QUERIES):
         client.get(url)
+
+
+def test_decision_post_reads_the_document_once(
+    ready_for_review: dict, compliance: Any, client_for: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clientdesk.kyc.models import Document
+
+    passport = ready_for_review["passport"]
+    client = client_for(compliance)
+    client.get(reverse("kyc:queue"))  # session and user loaded once
+    table = Document._meta.db_table
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(reverse("kyc:decide", args=[passport.pk]), {"decision": "approve"})
+    assert response.status_code == 302
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT")
+        and f'FROM "{table}"' in q["sql"]
+        and f'"{table}"."id" = {passport.pk}' in q["sql"]
+    ]
+    # the view's permission-checked read and the service's locked one; nothing after
+    assert len(reads) == 2, reads
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in reads[1]

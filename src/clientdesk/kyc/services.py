@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -606,9 +607,11 @@ def activation_check(customer: Customer) -> str | None:
 def failed_checks_factor(customer: Any) -> tuple[int, str]:
     """Risk factor "failed KYC checks": 10 points per document whose automatic checks
     failed (at most 30), 40 for a document rejected as a suspected forgery."""
-    docs = Document.objects.filter(customer=customer)
-    failed = docs.filter(check_outcome="failed").count()
-    forged = docs.filter(reason_code=ReasonCode.SUSPECTED_FORGERY).count()
+    counts = Document.objects.filter(customer=customer).aggregate(
+        failed=Count("pk", filter=Q(check_outcome="failed")),
+        forged=Count("pk", filter=Q(reason_code=ReasonCode.SUSPECTED_FORGERY)),
+    )
+    failed, forged = counts["failed"], counts["forged"]
     points = min(failed * 10, 30) + (40 if forged else 0)
     parts = []
     if failed:

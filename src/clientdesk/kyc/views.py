@@ -244,12 +244,12 @@ class DecisionView(ModuleView):
             messages.error(request, "Choose approve, reject or ask for re-upload.")
             return redirect(back)
         try:
-            services.decide_document(document, actor=request.user, **form.service_data())
+            # the document as decided (read under the service's lock), not read again here
+            document = services.decide_document(document, actor=request.user, **form.service_data())
         except (ValidationError, PermissionDenied) as exc:
             text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             messages.error(request, text)
             return redirect(back)
-        document.refresh_from_db()
         customer = Customer.objects.only("kyc_status").get(pk=document.customer_id)
         messages.success(
             request,
