@@ -9,6 +9,7 @@ from django_tasks import task
 from clientdesk.core import context
 
 from . import services
+from .reconcile import reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +27,6 @@ def reconcile_books() -> dict[str, object]:
     """Nightly: ``reconcile_balances`` — balances against the ledger, customers' totals
     against their transactions, and every reference of the intake tables (which are not
     database foreign keys). A mismatch is logged as an error; the result lists the first 20."""
-    from .reconcile import reconcile
-
     found = reconcile()
     if found:
         logger.error(

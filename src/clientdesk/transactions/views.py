@@ -596,7 +596,7 @@ def _detail_label(key: str) -> str:
 def _detail_value(value: Any, key: str = "") -> str:
     if key in MONEY_DETAILS and isinstance(value, str | int):
         try:
-            return f"{Decimal(value):,.2f}"
+            return _money(Decimal(value))
         except InvalidOperation:
             return str(value)
     if isinstance(value, bool):
