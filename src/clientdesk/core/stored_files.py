@@ -80,7 +80,7 @@ def save_encrypted(
     storage = storage or default_storage
     key, wrapped = envelope.new_data_key()
     stream = envelope.EncryptingReader(source, key)
-    stored = storage.save(name, File(stream, name=name))
+    stored = storage.save(name, File(stream, name=name))  # type: ignore[arg-type]
     return stored, wrapped
 
 
@@ -239,7 +239,10 @@ def encrypt_row(row: Any, *, storage: Storage | None = None) -> str | None:
     target = plain + SUFFIX
     if storage.exists(target):  # written by an interrupted run, never committed
         storage.delete(target)
-    source = _Hashing(open_stored(row, storage=storage))
+    try:
+        source = _Hashing(open_stored(row, storage=storage))
+    except (FileIntegrityError, FileNotFoundError) as exc:
+        return f"{model._meta.label} {row.pk}: {exc}"
     with source:
         stored, wrapped = save_encrypted(target, source, storage=storage)  # type: ignore[arg-type]
     if source.digest.hexdigest() != row.sha256:

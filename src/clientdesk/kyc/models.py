@@ -243,6 +243,7 @@ class DocumentCheck(models.Model):
 
 
 CHECK_LABELS = {
+    "stored_file": "Stored file intact",
     "file_size": "File size",
     "file_type": "File type",
     "image_decode": "Integrity",

@@ -55,7 +55,8 @@ from .models import (
     ReasonCode,
     ReviewStatus,
 )
-from .verification import Config, Record, verify
+from .results import CheckResult
+from .verification import Config, Record, Report, verify
 
 MODULE = "documents"
 REVIEW_MODULE = "compliance"
@@ -284,8 +285,12 @@ def run_checks(document_id: int) -> Document | None:
     others = sorted(
         set(same_file.exclude(customer=customer).values_list("customer__client_id", flat=True))
     )
+    try:
+        data = _read_stored(document)
+    except stored_files.FileIntegrityError as exc:  # damaged or altered on disk: say so
+        return _store_checks(document.pk, Report([CheckResult.failed("stored_file", str(exc))]))
     report = verify(
-        _read_stored(document),
+        data,
         kind=document.kind,
         record=_record_of(customer),
         filename=document.original_name,
