@@ -160,7 +160,7 @@ def read_full(source: IO[bytes], size: int) -> bytes:
     """Exactly ``size`` bytes, or fewer only at the end of the stream (short reads retried)."""
     parts, missing = [], size
     while missing > 0:
-        part = source.read(missing)
+        part = source.read(min(missing, 1 << 20))
         if not part:
             break
         parts.append(part)
@@ -183,17 +183,35 @@ class _ChunkStream(io.RawIOBase):
     def _next_chunk(self) -> bytes | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def readinto(self, buffer: Any) -> int:
+    def _fill(self) -> None:
         while not self._out and not self._done:
             chunk = self._next_chunk()
             if chunk is None:
                 self._done = True
             else:
                 self._out = memoryview(chunk)
+
+    def readinto(self, buffer: Any) -> int:
+        self._fill()
         size = min(len(buffer), len(self._out))
         buffer[:size] = self._out[:size]
         self._out = self._out[size:]
         return size
+
+    def read(self, size: int | None = -1) -> bytes:
+        """At most ``size`` bytes of the current chunk (no ``size``-long buffer allocated)."""
+        if size is None or size < 0:
+            return self.readall()
+        self._fill()
+        piece = bytes(self._out[:size])
+        self._out = self._out[size:]
+        return piece
+
+    def readall(self) -> bytes:
+        parts = []
+        while piece := self.read(CHUNK_SIZE + TAG_SIZE):
+            parts.append(piece)
+        return b"".join(parts)
 
     def close(self) -> None:
         if not self.closed:
