@@ -4,20 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0003_status_priority_index'),
+        ("tickets", "0003_status_priority_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticketattachment',
-            name='file_key',
-            field=models.CharField(blank=True, default='', editable=False, help_text="The file's AES-256 data key wrapped with the key ring (Fernet token).", max_length=200),
+            model_name="ticketattachment",
+            name="file_key",
+            field=models.CharField(
+                blank=True,
+                default="",
+                editable=False,
+                help_text="The file's AES-256 data key wrapped with the key ring (Fernet token).",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='ticketattachment',
-            name='file_key_id',
-            field=models.CharField(blank=True, default='', editable=False, help_text='Id of the FIELD_ENCRYPTION_KEYS key that wrapped file_key.', max_length=16),
+            model_name="ticketattachment",
+            name="file_key_id",
+            field=models.CharField(
+                blank=True,
+                default="",
+                editable=False,
+                help_text="Id of the FIELD_ENCRYPTION_KEYS key that wrapped file_key.",
+                max_length=16,
+            ),
         ),
     ]
