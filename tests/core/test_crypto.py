@@ -183,7 +183,7 @@ def test_key_rotation(customer: Customer, admin_user: Any, settings: Any) -> Non
         assert new_only.decrypt(new_token.encode()).decode() == clear
 
     event = AuditEvent.objects.filter(action="key_rotation").get()
-    assert event.changes == {"rows": 2}
+    assert event.changes == {"rows": 2, "file_keys": 0}  # no stored files here
     assert event.source == "cli"
 
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key can now go

@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 
 from clientdesk.activities.models import Activity
 from clientdesk.comms.models import Message
+from clientdesk.core import stored_files
 from clientdesk.core.models import AuditEvent
 from clientdesk.customers import services as customer_services
 from clientdesk.customers.models import KycStatus, Status
@@ -27,9 +28,10 @@ def test_upload_keeps_the_file_under_a_random_name(asha, sales_user, upload, med
     )
     assert document.original_name == "My Passport.jpg"
     assert document.file.startswith(f"kyc/{asha.pk}/") and "Passport" not in document.file
-    assert document.file.endswith(".jpg") and document.content_type == "image/jpeg"
+    assert document.file.endswith(".enc") and document.content_type == "image/jpeg"
     with default_storage.open(document.file, "rb") as handle:
-        assert handle.read() == data
+        assert handle.read() != data  # encrypted at rest (tests/kyc/test_file_encryption.py)
+    assert stored_files.read_stored(document) == data
     import hashlib
 
     assert document.sha256 == hashlib.sha256(data).hexdigest()

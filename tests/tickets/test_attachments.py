@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfWriter
 
+from clientdesk.core import stored_files
 from clientdesk.core.models import AuditEvent
 from clientdesk.tickets import services
 from clientdesk.tickets.models import Ticket, TicketAttachment
@@ -74,7 +75,8 @@ def test_accepts_real_files_and_stores_them_under_random_names(
     assert os.path.splitext(name)[0].lower() not in stored.lower()
     assert attachment.file.startswith(f"tickets/{ticket.pk}/") and len(stored) >= 32
     with default_storage.open(attachment.file, "rb") as handle:
-        assert handle.read() == content
+        assert handle.read() != content  # encrypted at rest
+    assert stored_files.read_stored(attachment) == content
     event = AuditEvent.objects.filter(object_type="tickets.ticketattachment").get()
     assert event.changes["sha256"] == attachment.sha256
 

@@ -2,10 +2,11 @@
 KYC status history.
 
 Invariants:
-- A ``Document``'s bytes live in the default storage under a random name (``file``); the
+- A ``Document``'s bytes live in the default storage under a random name (``file``),
+  encrypted at rest with the row's own data key (``file_key``; ``core.stored_files``); the
   uploader's file name is only a label (``original_name``). Bytes are read only through
   ``services.open_document``, which writes an audit record; there is no public URL.
-- ``sha256`` is the digest of the stored bytes (duplicate detection across customers).
+- ``sha256`` and ``size`` are those of the plaintext (duplicate detection across customers).
 - ``review_status`` moves only along ``REVIEW_TRANSITIONS`` (pending -> approved / rejected /
   resubmission; decisions are final: a new upload replaces a refused document), through
   ``services.decide_document``, which enforces four eyes: neither the user who registered the
@@ -26,6 +27,7 @@ from django.db import models
 from django.db.models import Q
 
 from clientdesk.core.permissions import Access, has_access
+from clientdesk.core.stored_files import EncryptedFileMixin
 from clientdesk.customers.models import KycStatus
 
 
@@ -144,7 +146,7 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         return self.select_related("uploaded_by", "reviewed_by").prefetch_related("checks")
 
 
-class Document(models.Model):
+class Document(EncryptedFileMixin, models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="kyc_documents"
     )
@@ -241,6 +243,7 @@ class DocumentCheck(models.Model):
 
 
 CHECK_LABELS = {
+    "stored_file": "Stored file intact",
     "file_size": "File size",
     "file_type": "File type",
     "image_decode": "Integrity",

@@ -126,8 +126,9 @@ def render_pdf_page(data: bytes, page: int, *, dpi: int = 110, timeout: float = 
     """One page (1-based) of a PDF as PNG bytes, drawn by pdftoppm."""
     binary = _binary("pdftoppm")
     with tempfile.TemporaryDirectory(prefix="kyc-") as tmp:
-        source = Path(tmp) / "in.pdf"
-        source.write_bytes(data)
+        source = Path(tmp) / "in.pdf"  # decrypted: owner-only, in an owner-only directory
+        with os.fdopen(os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(data)
         target = Path(tmp) / "page"
         args = [binary, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile"]
         try:

@@ -2,7 +2,9 @@
 
 - ``upload_document``: the file is checked from its bytes before anything is kept; a refused
   file leaves nothing behind (no row, no stored bytes). Accepted files go to the default
-  storage under a random name; the automatic checks run afterwards as a background task.
+  storage under a random name, encrypted at rest (``core.stored_files``: a data key per file,
+  wrapped with the key ring, kept on the row); the automatic checks run afterwards as a
+  background task and read the file through the decrypting stream.
 - ``run_checks``: the background task's work: reads the stored bytes, runs
   :func:`clientdesk.kyc.verification.verify` outside any transaction (OCR is slow), then
   replaces the document's check rows and outcome in one short transaction.
@@ -16,6 +18,7 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Iterable
 from functools import partial
@@ -23,7 +26,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q
@@ -32,7 +34,8 @@ from django.utils import timezone
 
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import log_activity
-from clientdesk.core import audit
+from clientdesk.core import audit, stored_files
+from clientdesk.core.envelope import WrappedKey
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
 from clientdesk.customers.models import Customer, KycStatus
 from clientdesk.tickets.attachments import clean_name
@@ -52,12 +55,12 @@ from .models import (
     ReasonCode,
     ReviewStatus,
 )
-from .verification import Config, Record, verify
+from .results import CheckResult
+from .verification import Config, Record, Report, verify
 
 MODULE = "documents"
 REVIEW_MODULE = "compliance"
 MAX_COMMENT = 2000
-_EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "pdf": ".pdf", "heic": ".heic"}
 _REFUSAL_CODES = {
     "file_size": "too_large",
     "file_type": "unsupported_type",
@@ -184,12 +187,13 @@ def upload_document(customer: Customer, *, actor: Any, upload: Any, kind: str) -
         raise _file_error(f"“{name}”: {refused.detail}", code)
     found = next(r for r in results if r.code == "file_type").data
     pages = next((r.data.get("pages") for r in results if r.code == "page_count"), None) or 1
-    stored = default_storage.save(
-        f"kyc/{customer.pk}/{secrets.token_hex(16)}{_EXTENSIONS[found['kind']]}",
-        ContentFile(content),
+    stored, key = stored_files.save_encrypted(
+        f"kyc/{customer.pk}/{secrets.token_hex(16)}{stored_files.SUFFIX}", io.BytesIO(content)
     )
     try:
-        return _record_upload(customer, actor, kind, stored, name, found["mime"], content, pages)
+        return _record_upload(
+            customer, actor, kind, stored, name, found["mime"], content, pages, key
+        )
     except BaseException:
         default_storage.delete(stored)  # nothing half-written
         raise
@@ -204,6 +208,7 @@ def _record_upload(
     mime: str,
     content: bytes,
     pages: int,
+    key: WrappedKey,
 ) -> Document:
     from .filetype import sha256_hex
 
@@ -213,7 +218,7 @@ def _record_upload(
         document = Document.objects.create(
             customer=customer, kind=kind, file=stored, original_name=name, content_type=mime,
             size=len(content), sha256=sha256_hex(content), pages=pages,
-            uploaded_by=_user(actor), uploaded_at=now,
+            file_key=key.token, file_key_id=key.key_id, uploaded_by=_user(actor), uploaded_at=now,
         )  # fmt: skip
         audit.record(
             actor=actor,
@@ -262,8 +267,9 @@ def _record_of(customer: Customer) -> Record:
 
 
 def _read_stored(document: Document) -> bytes:
-    with default_storage.open(document.file, "rb") as handle:
-        return bytes(handle.read())
+    """The plaintext, decrypted chunk by chunk (the checks need the bytes; uploads are
+    bounded by ``KYC_MAX_UPLOAD_BYTES``, so at most that + 1 bytes are read)."""
+    return stored_files.read_stored(document, limit=max_upload_bytes())
 
 
 def run_checks(document_id: int) -> Document | None:
@@ -279,8 +285,12 @@ def run_checks(document_id: int) -> Document | None:
     others = sorted(
         set(same_file.exclude(customer=customer).values_list("customer__client_id", flat=True))
     )
+    try:
+        data = _read_stored(document)
+    except stored_files.FileIntegrityError as exc:  # damaged or altered on disk: say so
+        return _store_checks(document.pk, Report([CheckResult.failed("stored_file", str(exc))]))
     report = verify(
-        _read_stored(document),
+        data,
         kind=document.kind,
         record=_record_of(customer),
         filename=document.original_name,
@@ -639,7 +649,7 @@ def open_document(document: Document, *, actor: Any, purpose: str = "download") 
             target=document,
             changes={purpose: document.original_name, "customer": document.customer_id},
         )
-    return default_storage.open(document.file, "rb")
+    return stored_files.open_stored(document)
 
 
 def preview_page(document: Document, *, actor: Any, page: int) -> bytes:

@@ -107,6 +107,7 @@ class DownloadView(ModuleView):
             filename=document.original_name,
             content_type=document.content_type,
         )
+        response["Content-Length"] = str(document.size)  # decrypted stream: no size of its own
         return private_file(response, inline=False)
 
 
@@ -121,6 +122,7 @@ class PreviewView(ModuleView):
             return HttpResponse("Open this document page by page.", status=404)
         handle = services.open_document(document, actor=request.user, purpose="preview")
         response = FileResponse(handle, content_type=document.content_type)
+        response["Content-Length"] = str(document.size)  # decrypted stream: no size of its own
         return private_file(response, inline=True)
 
 

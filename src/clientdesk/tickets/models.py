@@ -11,8 +11,9 @@ Invariants:
   the paused time is added to ``sla_paused_seconds`` and to every due time not yet met.
 - ``first_response_at`` is set once, by the first staff comment (or by resolving/closing a
   ticket that never had one). ``resolved_at``/``closed_at`` are set by the status.
-- Attachments are stored under a random name in the default storage and are only ever served
-  by the permission-checking, audited download view.
+- Attachments are stored under a random name in the default storage, encrypted at rest with
+  the row's own data key (``core.stored_files``), and are only ever served by the
+  permission-checking, audited download view. ``size`` and ``sha256`` are the plaintext's.
 - A survey's token is stored only as its SHA-256; a survey is answered at most once.
 """
 
@@ -25,6 +26,7 @@ from django.db import models
 from django.db.models import Q
 
 from clientdesk.core.permissions import Access, has_access
+from clientdesk.core.stored_files import EncryptedFileMixin
 
 
 class Status(models.TextChoices):
@@ -323,7 +325,7 @@ class TicketComment(models.Model):
         return f"Comment on {self.ticket_id}"
 
 
-class TicketAttachment(models.Model):
+class TicketAttachment(EncryptedFileMixin, models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     file = models.CharField(max_length=255, help_text="Storage name (random).", editable=False)
     original_name = models.CharField(max_length=255, help_text="The uploader's name, a label.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 import re
 import secrets
@@ -20,7 +21,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import log_activity
-from clientdesk.core import audit
+from clientdesk.core import audit, stored_files
 from clientdesk.core.counters import next_values
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
 from clientdesk.notifications.services import notify
@@ -554,12 +554,12 @@ def _notify_mentions(ticket: Ticket, comment: TicketComment, actor: Any) -> None
 
 
 def add_attachment(ticket: Ticket, *, actor: Any, upload: Any) -> TicketAttachment:
-    """Check the file (type from its bytes, size, integrity) and store it under a random
-    name; the uploader's file name is kept only as a label."""
+    """Check the file (type from its bytes, size, integrity) and store it encrypted under a
+    random name; the uploader's file name is kept only as a label."""
     _require_edit(actor, ticket)
     checked = check_upload(upload)
-    name = f"tickets/{ticket.pk}/{secrets.token_hex(16)}{checked.extension}"
-    stored = default_storage.save(name, ContentFile(checked.content))
+    name = f"tickets/{ticket.pk}/{secrets.token_hex(16)}{stored_files.SUFFIX}"
+    stored, key = stored_files.save_encrypted(name, io.BytesIO(checked.content))
     try:
         with transaction.atomic():
             attachment = TicketAttachment.objects.create(
@@ -569,6 +569,8 @@ def add_attachment(ticket: Ticket, *, actor: Any, upload: Any) -> TicketAttachme
                 content_type=checked.content_type,
                 size=checked.size,
                 sha256=checked.sha256,
+                file_key=key.token,
+                file_key_id=key.key_id,
                 uploaded_by=_user_or_none(actor),
                 created_at=timezone.now(),
             )
@@ -594,7 +596,7 @@ def open_attachment(attachment: TicketAttachment, *, actor: Any) -> Any:
             target=attachment,
             changes={"download": attachment.original_name, "ticket": attachment.ticket_id},
         )
-    return default_storage.open(attachment.file, "rb")
+    return stored_files.open_stored(attachment)
 
 
 # --- satisfaction survey -------------------------------------------------------------------

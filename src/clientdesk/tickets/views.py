@@ -402,6 +402,7 @@ class TicketAttachmentDownloadView(ModuleView):
             filename=attachment.original_name,
             content_type=attachment.content_type,
         )
+        response["Content-Length"] = str(attachment.size)  # decrypted stream: no size of its own
         return private_file(response)
 
 

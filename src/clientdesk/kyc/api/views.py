@@ -107,6 +107,7 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             filename=document.original_name,
             content_type=document.content_type,
         )
+        response["Content-Length"] = str(document.size)  # decrypted stream: no size of its own
         return private_file(response)
 
 

@@ -166,4 +166,5 @@ class TicketViewSet(
             filename=attachment.original_name,
             content_type=attachment.content_type,
         )
+        response["Content-Length"] = str(attachment.size)  # decrypted stream: no size of its own
         return private_file(response)

@@ -8,12 +8,14 @@ from django.db import transaction
 
 from clientdesk.core import audit
 from clientdesk.core.crypto import encrypted_fields, rotate
+from clientdesk.core.stored_files import rotate_file_keys
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted field with the first key of FIELD_ENCRYPTION_KEYS, so the "
-        "older keys can then be removed from the setting."
+        "Re-encrypt every encrypted field, and re-wrap the data key of every encrypted stored "
+        "file, with the first key of FIELD_ENCRYPTION_KEYS, so the older keys can then be "
+        "removed from the setting."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -27,14 +29,17 @@ class Command(BaseCommand):
                 count = self._rotate_model(model, fields, options["batch"])
                 self.stdout.write(f"{model._meta.label}: {count} rows re-encrypted")
                 total += count
+        files = rotate_file_keys(batch=options["batch"], progress=self.stdout.write)
         with transaction.atomic():
             audit.record(
                 actor=None,
                 action="key_rotation",
                 target=audit.Target("core.fieldkeys", "", "field encryption keys"),
-                changes={"rows": total},
+                changes={"rows": total, "file_keys": files},
             )
-        self.stdout.write(self.style.SUCCESS(f"Done: {total} rows re-encrypted."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Done: {total} rows re-encrypted, {files} file keys re-wrapped.")
+        )
 
     def _rotate_model(self, model: Any, fields: list[str], batch: int) -> int:
         """Read raw tokens (no decryption in Python objects), rotate, write back by pk."""
