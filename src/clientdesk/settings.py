@@ -514,10 +514,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 import datetime as _dt  # noqa: E402 - kept inside this block, which owns it
 
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
-# After AuthenticationMiddleware: idle / absolute session timeouts and the two-factor gate.
+# After the auth and messages middleware: idle / absolute session timeouts, two-factor gate.
 # AxesMiddleware last, as django-axes asks: it turns a locked-out attempt into the lockout page.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "clientdesk.accounts.middleware.SignInMiddleware",
 )
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
@@ -546,10 +546,13 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = env_list("LOGIN_LOCKOUT_BY", "username,ip_address")
 AXES_RESET_ON_SUCCESS = True
+# Attempts while locked do not push the end of the lock further out: it ends when announced.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded in the audit trail instead
 AXES_CLIENT_IP_CALLABLE = "clientdesk.core.middleware.client_ip"  # honours TRUSTED_PROXY_IPS
 AXES_LOCKOUT_CALLABLE = "clientdesk.accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts logged; each attempt is audited
 # Sessions: signed out after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS
 # after signing in whatever the activity. The cookie lives no longer than the session.
 SESSION_IDLE_TIMEOUT = _dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))

@@ -63,7 +63,7 @@ def _audit_login_failed(
 def _audit_lockout(
     sender: Any, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs: Any
 ) -> None:
-    if not hasattr(request, "axes_failures_since_start"):
+    if getattr(request, "axes_failures_since_start", None) is None:
         return  # an attempt while already locked: recorded as login_failed (locked_out)
     until = timezone.now() + settings.AXES_COOLOFF_TIME
     audit.record(
