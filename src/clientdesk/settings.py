@@ -552,7 +552,8 @@ AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded in the audit trail inste
 AXES_CLIENT_IP_CALLABLE = "clientdesk.core.middleware.client_ip"  # honours TRUSTED_PROXY_IPS
 AXES_LOCKOUT_CALLABLE = "clientdesk.accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts logged; each attempt is audited
+_loggers: dict[str, Any] = LOGGING["loggers"]  # type: ignore[assignment]
+_loggers["axes"] = {"level": "WARNING"}  # lockouts logged; each attempt is audited anyway
 # Sessions: signed out after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS
 # after signing in whatever the activity. The cookie lives no longer than the session.
 SESSION_IDLE_TIMEOUT = _dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))

@@ -143,8 +143,15 @@ def test_wrong_codes_are_throttled(admin_user: Any, enrolled: Any, settings: Any
     client = Client()
     sign_in(client, "admin1")
     assert client.post("/login/verify/", {"code": "000000"}).status_code == 400
-    # Right code, but within the throttle's wait after a failure: refused.
-    assert client.post("/login/verify/", {"code": code_for(device, ahead=1)}).status_code == 400
+    # Right code, but within the throttle's wait after a failure: refused, and said so.
+    response = client.post("/login/verify/", {"code": code_for(device, ahead=1)})
+    assert response.status_code == 429
+    assert b"wait a few seconds" in response.content
+    assert AuditEvent.objects.filter(action="two_factor_failed").latest("seq").changes == {
+        "step": "verify",
+        "throttled": True,
+    }
+    assert client.get("/")["Location"] == "/login/verify/"
 
 
 def test_too_many_wrong_codes_sign_the_half_session_out(

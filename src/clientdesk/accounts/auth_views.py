@@ -76,6 +76,9 @@ class VerifyView(LoginRequiredMixin, View):
         form = CodeForm(request.POST)
         if form.is_valid():
             kind = two_factor.verify(request.user, code=form.cleaned_data["code"])
+            if kind == two_factor.THROTTLED:
+                form.add_error("code", "Too many wrong codes in a row: wait a few seconds.")
+                return self._render(request, form, status=429)
             if kind:
                 _verified(request, two_factor.device_for(request.user))
                 if kind == "recovery":

@@ -120,8 +120,12 @@ def confirm_enrolment(user: Any, *, actor: Any, token: str) -> list[str] | None:
 # --- verification at sign-in -----------------------------------------------------------------
 
 
+THROTTLED = "throttled"
+
+
 def verify(user: Any, *, code: str) -> str | None:
-    """Check a code from the app or a recovery code. Returns "totp", "recovery" or None.
+    """Check a code from the app or a recovery code: "totp", "recovery", None (wrong), or
+    THROTTLED (django-otp asks to wait after wrong codes: 1, 2, 4 ... seconds).
 
     Audited either way (the code itself never is). A TOTP code is refused when django-otp's
     throttle says wait, and cannot be used twice (django-otp keeps the last time step).
@@ -130,8 +134,15 @@ def verify(user: Any, *, code: str) -> str | None:
     with transaction.atomic():
         if cleaned.isdigit() and len(cleaned) in (6, 8):
             device = device_for(user)
-            allowed = device is not None and device.verify_is_allowed()[0]
-            if allowed and device is not None and device.verify_token(cleaned):
+            if device is not None and not device.verify_is_allowed()[0]:
+                audit.record(
+                    actor=user,
+                    action="two_factor_failed",
+                    target=user,
+                    changes={"step": "verify", "throttled": True},
+                )
+                return THROTTLED
+            if device is not None and device.verify_token(cleaned):
                 audit.record(actor=user, action="two_factor_ok", target=user)
                 return "totp"
         elif len(cleaned) == _CODE_LENGTH:
@@ -153,6 +164,36 @@ def verify(user: Any, *, code: str) -> str | None:
 
 def unused_codes(user: Any) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+def ensure_demo_devices(users: Any) -> dict[str, tuple[str, str]]:
+    """Demo users whose role requires a factor get a TOTP device with a fixed, public key.
+
+    Returns username -> (the code valid now, the key in base32). Development demo only
+    (``demo_logins`` never calls this in production).
+    """
+    import hashlib
+
+    from django_otp.oath import totp
+
+    found: dict[str, tuple[str, str]] = {}
+    for user in users:
+        if not is_required(user) and device_for(user) is None:
+            continue
+        key = hashlib.sha256(f"clientdesk-demo-totp-{user.username}".encode()).hexdigest()[:40]
+        device = device_for(user)
+        if device is None:
+            device = TOTPDevice.objects.create(
+                user=user, name="Demo authenticator", key=key, confirmed=True
+            )
+        if device.key != key:
+            continue  # enrolled with a real app: nothing to print
+        code = str(totp(device.bin_key, device.step, device.t0, device.digits)).zfill(6)
+        found[user.username] = (code, secret_base32(device))
+    return found
 
 
 # --- recovery codes and reset ----------------------------------------------------------------
