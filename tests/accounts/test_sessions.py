@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.sessions.backends.base import SessionBase
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from clientdesk.accounts import sessions
 from clientdesk.accounts.models import UserSession
@@ -205,3 +206,12 @@ def test_sign_out_everywhere_with_the_cache_session_engine(sales_user: Any, sett
     here.post("/account/", {"action": "sign_out_everywhere"})
     assert other.get("/")["Location"].startswith("/login/")
     assert here.get("/").status_code == 200
+
+
+def test_the_list_leaves_out_sessions_that_timed_out_unseen(sales_user: Any) -> None:
+    old, current = Client(), Client()
+    sign_in(old, "sales1")
+    UserSession.objects.update(last_seen_at=timezone.now() - dt.timedelta(hours=2))
+    sign_in(current, "sales1")
+    assert [s.session_key for s in sessions.for_user(sales_user)] == [current.session.session_key]
+    assert UserSession.objects.filter(user=sales_user).count() == 1  # the stale row went

@@ -8,6 +8,7 @@ middleware checks live in the session itself, so an ordinary request costs no qu
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from importlib import import_module
 from typing import Any
@@ -38,6 +39,8 @@ def start(request: HttpRequest, user: Any) -> None:
     session[TWO_FACTOR] = two_factor.state_at_sign_in(user)
     if not session.session_key:
         session.save()
+    # Records of this user's sessions that timed out unseen go now (they hold nothing).
+    UserSession.objects.filter(user=user).exclude(pk__in=_live(user).values("pk")).delete()
     UserSession.objects.update_or_create(
         session_key=session.session_key,
         defaults={
@@ -107,5 +110,16 @@ def sign_out_everywhere(user: Any, *, actor: Any, keep: str | None = None) -> in
     return ended
 
 
+def _live(user: Any) -> Any:
+    """The user's sessions that may still be in use (not idle or past their lifetime)."""
+    now = timezone.now()
+    idle = settings.SESSION_IDLE_TIMEOUT + dt.timedelta(seconds=TOUCH_EVERY)
+    return UserSession.objects.filter(
+        user=user,
+        last_seen_at__gte=now - idle,
+        created_at__gte=now - settings.SESSION_ABSOLUTE_LIFETIME,
+    )
+
+
 def for_user(user: Any) -> list[UserSession]:
-    return list(UserSession.objects.filter(user=user).order_by("-last_seen_at"))
+    return list(_live(user).order_by("-last_seen_at"))
