@@ -20,6 +20,9 @@ from .signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
+# Pinned with three live sessions: listing them is one query whatever their number.
+QUERIES_USER_PAGE = 12
+QUERIES_ACCOUNT_PAGE = 8
 CACHE_SESSIONS = "django.contrib.sessions.backends.cache"
 
 
@@ -215,3 +218,21 @@ def test_the_list_leaves_out_sessions_that_timed_out_unseen(sales_user: Any) -> 
     sign_in(current, "sales1")
     assert [s.session_key for s in sessions.for_user(sales_user)] == [current.session.session_key]
     assert UserSession.objects.filter(user=sales_user).count() == 1  # the stale row went
+
+
+def test_user_page_and_account_page_query_counts(
+    sales_user: Any, admin_user: Any, django_assert_num_queries: Any
+) -> None:
+    """The sign-in security card and the account page read a fixed number of rows."""
+    for n in range(3):
+        sign_in(Client(), "sales1", REMOTE_ADDR=f"10.0.0.{n + 1}")
+    admin = Client()
+    admin.force_login(admin_user)
+    admin.get("/")
+    with django_assert_num_queries(QUERIES_USER_PAGE):
+        assert admin.get(f"/admin-area/users/{sales_user.pk}/").status_code == 200
+    own = Client()
+    own.force_login(sales_user)
+    own.get("/")
+    with django_assert_num_queries(QUERIES_ACCOUNT_PAGE):
+        assert own.get("/account/").status_code == 200
