@@ -36,7 +36,7 @@ help:
 	@echo "make run        set up, migrate, load demo data once, print demo logins, serve on 127.0.0.1:8000"
 	@echo "make test       set up and run the tests (PYTEST_ARGS='...' to pass options; DATABASE_URL respected)"
 	@echo "make lint       ruff check, ruff format --check, mypy src"
-	@echo "make bench      run the benchmarks (BENCH='run relationship kyc screening transactions')"
+	@echo "make bench      run the benchmarks (BENCH='run relationship kyc screening transactions auth')"
 	@echo "make install    .tools/uv, .venv from uv.lock, npm ci, vendor front-end assets"
 	@echo "make venv       only the Python part of install"
 	@echo "make clean      remove caches and generated static files"
@@ -93,8 +93,8 @@ lint: venv
 # Every benchmark the issues ask for (long: each builds or reuses a large PostgreSQL database;
 # see docs/performance.md; transactions generates its 20M rows only when its database is
 # missing). One at a time: make bench BENCH=relationship (run, relationship,
-# kyc, screening, transactions).
-BENCH ?= run relationship kyc screening transactions
+# kyc, screening, transactions, auth).
+BENCH ?= run relationship kyc screening transactions auth
 BENCH_PG := postgres://postgres@127.0.0.1:5432
 
 bench: venv
@@ -104,6 +104,7 @@ bench: venv
 		relationship) $(PY) bench/relationship.py ;; \
 		kyc) $(PY) bench/kyc_checks.py --runs 10 ;; \
 		screening) $(PY) bench/screening_bench.py --db $(BENCH_PG)/clientdesk_bench ;; \
+		auth) $(PY) bench/auth_login.py ;; \
 		transactions) if psql -h 127.0.0.1 -U postgres -lqtA | cut -d'|' -f1 | grep -qx clientdesk_bench_tx; \
 			then $(PY) bench/transactions.py measure; else $(PY) bench/transactions.py all; fi ;; \
 		*) echo "unknown benchmark: $$b"; exit 2 ;; \

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from clientdesk.accounts.api import UserViewSet
+from clientdesk.accounts.auth_views import SignInView, VerifyView
 from clientdesk.core.home import home
 from clientdesk.core.views import SearchView
 from clientdesk.customers.api.views import CustomerViewSet
@@ -14,7 +15,9 @@ router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
+    path("login/verify/", VerifyView.as_view(), name="login-verify"),
+    path("account/", include("clientdesk.accounts.account_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("search/", SearchView.as_view(), name="search"),
     path("customers/", include("clientdesk.customers.urls")),

@@ -26,6 +26,11 @@ class Role(models.Model):
         help_text="May reveal PAN, Aadhaar, ID and bank account numbers and dates of birth.",
     )
     edit_scope = models.CharField(max_length=8, choices=EditScope.choices, default=EditScope.ALL)
+    requires_two_factor = models.BooleanField(
+        "Two-factor sign-in required",
+        default=False,
+        help_text="Members must sign in with a code from an authenticator app as well.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -78,3 +83,48 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, so a user's sessions can be listed and ended.
+
+    Invariant: a row exists while its session may still be used; it is written when the user
+    signs in and removed when they sign out, time out or are signed out everywhere (a row
+    whose session expired on its own is harmless: ending it deletes nothing).
+    """
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app.
+
+    Invariant: only a keyed hash (HMAC-SHA256 with FIELD_HASH_KEY) of the code is stored; the
+    codes are shown once when made. ``used_at`` is set once, atomically, when a code is used.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="unique_recovery_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}{' (used)' if self.used_at else ''}"

@@ -75,6 +75,7 @@ DEFAULT_ROLES: dict[str, dict] = {
         "description": "KYC review, screening, monitoring and the audit trail.",
         "can_view_sensitive": True,
         "edit_scope": "all",
+        "requires_two_factor": True,
         "access": {
             Module.LEADS: R,
             Module.TICKETS: R,
@@ -96,6 +97,7 @@ DEFAULT_ROLES: dict[str, dict] = {
         "description": "Everything, including users and roles.",
         "can_view_sensitive": True,
         "edit_scope": "all",
+        "requires_two_factor": True,
         "access": {
             Module.LEADS: W,
             Module.TICKETS: W,
@@ -120,11 +122,12 @@ PRIVILEGED_ROLES = {"manager", "admin"}  # may lift a Blocked customer back to A
 def install_default_roles(role_model, access_model) -> None:  # type: ignore[no-untyped-def]
     """Create any missing default role and module row; never overwrite an Admin's edits."""
     for slug, spec in DEFAULT_ROLES.items():
+        fields = ["name", "description", "can_view_sensitive", "edit_scope"]
+        # Migrations before 0008 see a Role without the two-factor flag.
+        if any(f.name == "requires_two_factor" for f in role_model._meta.get_fields()):
+            fields.append("requires_two_factor")
         role, _ = role_model.objects.get_or_create(
-            slug=slug,
-            defaults={
-                k: spec[k] for k in ("name", "description", "can_view_sensitive", "edit_scope")
-            },
+            slug=slug, defaults={k: spec.get(k, False) for k in fields}
         )
         for module, level in spec["access"].items():
             access_model.objects.get_or_create(

@@ -24,8 +24,12 @@ def set_role_access(
     levels: Mapping[str, int],
     can_view_sensitive: bool,
     edit_scope: str,
+    requires_two_factor: bool | None = None,
 ) -> Role:
-    """Replace a role's module levels and flags; one audit record with the differences."""
+    """Replace a role's module levels and flags; one audit record with the differences.
+
+    ``requires_two_factor`` None keeps the role's current two-factor requirement.
+    """
     require(actor, Module.ADMINISTRATION, Access.WRITE)
     bad = {m for m in levels if m not in Module.values}
     bad |= {m for m, lvl in levels.items() if lvl not in Access.values}
@@ -34,18 +38,26 @@ def set_role_access(
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
         before: dict[str, Any] = {r.module: r.level for r in role.module_access.all()}
-        before.update(can_view_sensitive=role.can_view_sensitive, edit_scope=role.edit_scope)
+        before.update(
+            can_view_sensitive=role.can_view_sensitive,
+            edit_scope=role.edit_scope,
+            requires_two_factor=role.requires_two_factor,
+        )
+        if requires_two_factor is None:
+            requires_two_factor = role.requires_two_factor
         for module, level in levels.items():
             RoleModuleAccess.objects.update_or_create(
                 role=role, module=module, defaults={"level": level}
             )
         role.can_view_sensitive, role.edit_scope = can_view_sensitive, edit_scope
-        role.save(update_fields=["can_view_sensitive", "edit_scope"])
+        role.requires_two_factor = requires_two_factor
+        role.save(update_fields=["can_view_sensitive", "edit_scope", "requires_two_factor"])
         after = {
             **before,
             **levels,
             "can_view_sensitive": can_view_sensitive,
             "edit_scope": edit_scope,
+            "requires_two_factor": requires_two_factor,
         }
         changes = audit.diff(before, after)
         if changes:
@@ -210,7 +222,7 @@ def update_user(user: Any, *, actor: Any, data: Mapping[str, Any]) -> Any:
     return user
 
 
-def set_password(user: Any, *, actor: Any, password: str) -> None:
+def set_password(user: Any, *, actor: Any, password: str, keep_session: str | None = None) -> None:
     """An Admin sets a new password for someone (the value is never recorded)."""
     from django.contrib.auth.password_validation import validate_password
 
@@ -219,10 +231,47 @@ def set_password(user: Any, *, actor: Any, password: str) -> None:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
+    from . import sessions
+
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit.record(actor=actor, action="update", target=user, changes={"password": "changed"})
+        # A new password ends the user's sessions (all of them: an Admin set it for them).
+        ended = sessions.end_all(user, keep=keep_session)
+        audit.record(
+            actor=actor,
+            action="update",
+            target=user,
+            changes={"password": "changed", **({"sessions_ended": ended} if ended else {})},
+        )
+
+
+def change_own_password(
+    user: Any, *, actor: Any, old_password: str, password: str, keep_session: str | None
+) -> None:
+    """A user changes their own password; their other sessions end, this one stays."""
+    from django.contrib.auth.password_validation import validate_password
+
+    if actor.pk != user.pk:
+        raise ValidationError("Only the account holder changes their own password.")
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": ["Your current password was entered wrongly."]})
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    from . import sessions
+
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        ended = sessions.end_all(user, keep=keep_session)
+        audit.record(
+            actor=actor,
+            action="update",
+            target=user,
+            changes={"password": "changed", **({"sessions_ended": ended} if ended else {})},
+        )
 
 
 def revoke_api_tokens(user: Any, *, actor: Any) -> int:

@@ -4,23 +4,25 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 
-from . import services
+from . import lockout, services, sessions, two_factor
 from .filtersets import UserFilterSet
 from .forms import PasswordForm, UserForm
 from .models import ApiToken, Role, User
 from .tables import UserTable
+
+
+def _flag(raw: str | None) -> bool | None:
+    """A Required / Optional select: None (keep the stored value) when the form lacks it."""
+    return None if raw is None else raw == "1"
 
 
 class RoleMatrixView(ModuleView):
@@ -69,6 +71,7 @@ class RoleMatrixView(ModuleView):
                     levels=levels,
                     can_view_sensitive=request.POST.get(f"sensitive_{role.pk}") == "on",
                     edit_scope=request.POST.get(f"scope_{role.pk}", role.edit_scope),
+                    requires_two_factor=_flag(request.POST.get(f"two_factor_{role.pk}")),
                 )
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -83,7 +86,6 @@ class RoleMatrixView(ModuleView):
         return redirect("accounts:roles")
 
 
-@receiver(user_logged_in)
 class UserListView(ObjectListView):
     module = "administration"
     model = User
@@ -114,6 +116,9 @@ class UserListView(ObjectListView):
             for u in queryset.iterator(chunk_size=2000)
         )
         return header, rows
+
+
+_SECURITY_ACTIONS = frozenset({"reset_two_factor", "unlock", "sign_out_everywhere"})
 
 
 class UserCreateView(ModuleView):
@@ -170,6 +175,8 @@ class UserEditView(ModuleView):
                 user, actor=request.user, rotate=action == "rotate_token"
             )
             return self._render(request, user, _edit_form(user), key=key)
+        if action in _SECURITY_ACTIONS:
+            return self._security(request, user, action)
         if action == "revoke_tokens":
             revoked = services.revoke_api_tokens(user, actor=request.user)
             messages.success(request, f"{revoked} API token(s) revoked.")
@@ -185,12 +192,31 @@ class UserEditView(ModuleView):
                 return redirect("accounts:user_edit", pk=user.pk)
         return self._render(request, user, form, status=400)
 
+    def _security(self, request: HttpRequest, user: User, action: str) -> HttpResponse:
+        """Reset the second factor, unlock sign-in, or end every session (all audited)."""
+        own = request.session.session_key if user.pk == request.user.pk else None
+        if action == "reset_two_factor":
+            two_factor.reset(user, actor=request.user, keep_session=own)
+            messages.success(request, f"Second factor reset: {user.display_name} enrols again.")
+        elif action == "unlock":
+            lockout.unlock(user, actor=request.user)
+            messages.success(request, f"{user.display_name} can sign in again.")
+        else:
+            ended = sessions.sign_out_everywhere(user, actor=request.user, keep=own)
+            messages.success(request, f"{ended} session(s) of {user.display_name} ended.")
+        return redirect("accounts:user_edit", pk=user.pk)
+
     def _password(self, request: HttpRequest, user: User) -> HttpResponse:
         form = PasswordForm(request.POST)
         if form.is_valid():
             try:
                 services.set_password(
-                    user, actor=request.user, password=form.cleaned_data["password"]
+                    user,
+                    actor=request.user,
+                    password=form.cleaned_data["password"],
+                    keep_session=request.session.session_key
+                    if user.pk == request.user.pk
+                    else None,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -220,24 +246,10 @@ class UserEditView(ModuleView):
                 "tokens": list(ApiToken.objects.filter(user=user).order_by("-created_at")),
                 "new_key": key,
                 "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
+                "device": two_factor.device_for(user),
+                "two_factor_required": two_factor.is_required(user),
+                "lock": lockout.status(user),
+                "user_sessions": sessions.for_user(user),
             },
             status=status,
         )
-
-
-def _audit_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    audit.record(actor=user, action="login", target=user)
-
-
-@receiver(user_logged_out)
-def _audit_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    if user is not None:
-        audit.record(actor=user, action="logout", target=user)
-
-
-@receiver(user_login_failed)
-def _audit_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
-    username = str(credentials.get("username", ""))[:150]
-    audit.record(
-        actor=None, action="login_failed", target=audit.Target("accounts.user", "", username)
-    )

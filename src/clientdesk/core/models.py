@@ -32,6 +32,16 @@ class AuditAction(models.TextChoices):
     NOTE = "note", "Note added"
     REVERSE = "reverse", "Reversed"
     MONITORING_RUN = "monitoring_run", "Monitoring rules run"
+    # Sign-in events (accounts: lockout, two-factor, sessions).
+    LOCKOUT = "lockout", "Sign-in locked"
+    UNLOCK = "unlock", "Sign-in unlocked"
+    TWO_FACTOR_OK = "two_factor_ok", "Second factor verified"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Second factor failed"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Second factor enrolled"
+    RECOVERY_CODES_NEW = "recovery_codes_new", "Recovery codes regenerated"
+    TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset"
+    SESSIONS_ENDED = "sessions_ended", "Signed out everywhere"
 
 
 class AuditEvent(models.Model):
