@@ -15,6 +15,9 @@ URL = "http://127.0.0.1:8000/"
 class Command(BaseCommand):
     help = "Print role, username and password of each demo user, and the URL to sign in at."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--url", default=URL, help=f"Where to sign in (default {URL}).")
+
     def handle(self, *args: Any, **options: Any) -> None:
         users = {
             u.username: u
@@ -45,7 +48,7 @@ class Command(BaseCommand):
         self.stdout.write("  ".join("-" * width for width in widths))
         for row in rows[1:]:
             self.stdout.write(line(row).rstrip())
-        self.stdout.write(f"\nSign in at {URL}")
+        self.stdout.write(f"\nSign in at {options['url']}")
         self.stdout.write(
             "(The password is DEMO_PASSWORD, or the default, as seed_demo set it; a password "
             "changed since then is not shown.)"
