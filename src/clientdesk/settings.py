@@ -509,3 +509,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "KycReasonCodeEnum": "clientdesk.kyc.models.ReasonCode",
     }
 )
+
+# --- KYC external programs (opsrun; docs/operations.md, "System packages") --------------------
+# The tesseract and pdftoppm programs the KYC checks run: a name found on PATH, or a full
+# path. When the program is missing the checks that need it are shown as "not run" with the
+# reason ("tesseract is not installed"), never as passed.
+KYC_TESSERACT_PATH = os.environ.get("KYC_TESSERACT_PATH", "tesseract")
+KYC_PDFTOPPM_PATH = os.environ.get("KYC_PDFTOPPM_PATH", "pdftoppm")
+# ------------------------------------------------------------- end of KYC external programs
