@@ -161,7 +161,7 @@ def plant_matches(customers: Sequence[Any], *, seed: int, count: int) -> list[An
     chosen = rng.sample(eligible, min(count, len(eligible)))
     renamed = []
     with transaction.atomic():
-        for customer, (entry, plant) in zip(
+        for customer, (_entry, plant) in zip(
             chosen, planned_matches(len(chosen), seed), strict=False
         ):
             email = customer.email
