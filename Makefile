@@ -1,6 +1,8 @@
 # ClientDesk developer tasks. GNU make.
 #
-#   make run     set up, migrate, load demo data once, print demo logins, serve on :8000
+#   make run     set up, migrate, load demo data once, print demo logins, then run the web
+#                server, the task worker and the scheduler together (Procfile.dev, honcho) on
+#                127.0.0.1:8000 (PORT=... HOST=... to change); Ctrl+C stops all three
 #   make test    set up, run the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 #   make lint    ruff check, ruff format --check, mypy
 #   make bench   run the benchmarks (bench/*.py; BENCH=... for one)
@@ -29,20 +31,30 @@ VAR_DIR    := $(or $(CLIENTDESK_VAR_DIR),var)
 DEMO_MARK  := $(VAR_DIR)/.demo-loaded
 NPM_STAMP  := node_modules/.clientdesk-installed
 PYTEST_ARGS ?=
+# make run PORT=8107 HOST=0.0.0.0
+PORT       ?= 8000
+HOST       ?= 127.0.0.1
 
-.PHONY: help install venv run test lint bench clean distclean
+.PHONY: help install system-packages venv run test lint bench clean distclean
 
 help:
-	@echo "make run        set up, migrate, load demo data once, print demo logins, serve on 127.0.0.1:8000"
+	@echo "make run        set up, migrate, load demo data once, print demo logins, then web + worker +"
+	@echo "                scheduler on 127.0.0.1:8000 (PORT=..., HOST=...); Ctrl+C stops all three"
 	@echo "make test       set up and run the tests (PYTEST_ARGS='...' to pass options; DATABASE_URL respected)"
 	@echo "make lint       ruff check, ruff format --check, mypy src"
 	@echo "make bench      run the benchmarks (BENCH='run relationship kyc screening transactions auth')"
-	@echo "make install    .tools/uv, .venv from uv.lock, npm ci, vendor front-end assets"
+	@echo "make install    Debian packages (scripts/apt-packages.txt), .tools/uv, .venv from uv.lock,"
+	@echo "                npm ci, vendor front-end assets"
 	@echo "make venv       only the Python part of install"
 	@echo "make clean      remove caches and generated static files"
 	@echo "make distclean  clean, and remove .venv, .tools, node_modules and ./var (the dev database)"
 
 # --- set-up ----------------------------------------------------------------------------------
+
+# The Debian packages of scripts/apt-packages.txt: installs the missing ones as root, otherwise
+# prints the one apt-get line to run and stops.
+system-packages:
+	@scripts/system_packages.sh
 
 # uv itself, in a private venv, pinned. Installed only when missing.
 $(UV):
@@ -59,10 +71,10 @@ $(NPM_STAMP): package.json package-lock.json
 	touch $@
 
 ifneq ($(wildcard package.json),)
-install: venv $(NPM_STAMP)
+install: system-packages venv $(NPM_STAMP)
 	$(PY) scripts/vendor_assets.py
 else
-install: venv
+install: system-packages venv
 endif
 
 # --- everyday targets ------------------------------------------------------------------------
@@ -75,8 +87,10 @@ run: install
 		CLIENTDESK_ENV=development $(MANAGE) seed_demo --customers 500 --seed 1; \
 		touch $(DEMO_MARK); \
 	fi
-	CLIENTDESK_ENV=development $(MANAGE) demo_logins
-	CLIENTDESK_ENV=development $(MANAGE) runserver 127.0.0.1:8000
+	CLIENTDESK_ENV=development $(MANAGE) demo_logins --url http://$(HOST):$(PORT)/
+	@echo "Starting web (http://$(HOST):$(PORT)/), worker and scheduler; Ctrl+C stops all three."
+	CLIENTDESK_ENV=development CLIENTDESK_HOST=$(HOST) exec .venv/bin/honcho -f Procfile.dev \
+		start -p $(PORT)
 
 # Two xdist workers (the machine has two cores). Each worker gets its own test database.
 test: install

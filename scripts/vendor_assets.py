@@ -14,6 +14,8 @@ loaded from a CDN at run time):
     lucide/<name>.svg               the icons listed in LUCIDE_ICONS
     lucide/LICENSE                  ISC
     chartjs/chart.umd.min.js        Chart.js, the one charting library (customer analytics)
+    chartjs/chart.umd.min.js.map    its source map: the script names it, and production's
+                                    manifest storage (collectstatic) fails on a missing one
     chartjs/LICENSE.md              MIT
 
 htmx is not copied: django-htmx ships it and Django's staticfiles serves it from the
@@ -50,7 +52,14 @@ LUCIDE_ICONS = (
 # Chart.js's UMD build is self-contained (its one dependency, @kurkle/color, is bundled in) and
 # defines window.Chart; static/js/charts.js draws the charts from JSON on the page.
 CHARTJS_PKG = NODE_MODULES / "chart.js"
-CHARTJS_FILES = {"chart.umd.min.js": "dist/chart.umd.min.js", "LICENSE.md": "LICENSE.md"}
+# The script ends with `//# sourceMappingURL=chart.umd.min.js.map`; ManifestStaticFilesStorage
+# rewrites that reference to the hashed name and fails collectstatic when the file is absent,
+# so the map is vendored too (it also makes the minified code debuggable in the browser).
+CHARTJS_FILES = {
+    "chart.umd.min.js": "dist/chart.umd.min.js",
+    "chart.umd.min.js.map": "dist/chart.umd.min.js.map",
+    "LICENSE.md": "LICENSE.md",
+}
 
 HTMX_STATIC_PATH = "django_htmx/htmx-2.min.js"
 

@@ -560,3 +560,11 @@ SESSION_IDLE_TIMEOUT = _dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MI
 SESSION_ABSOLUTE_LIFETIME = _dt.timedelta(hours=float(os.environ.get("SESSION_MAX_HOURS", "12")))
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
 # ------------------------------------------------------------------------ end of auth block
+
+# --- KYC external programs (opsrun; docs/operations.md, "System packages") --------------------
+# The tesseract and pdftoppm programs the KYC checks run: a name found on PATH, or a full
+# path. When the program is missing the checks that need it are shown as "not run" with the
+# reason ("tesseract is not installed"), never as passed.
+KYC_TESSERACT_PATH = os.environ.get("KYC_TESSERACT_PATH", "tesseract")
+KYC_PDFTOPPM_PATH = os.environ.get("KYC_PDFTOPPM_PATH", "pdftoppm")
+# ------------------------------------------------------------- end of KYC external programs

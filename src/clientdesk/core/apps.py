@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         import datetime as dt
 
-        from . import lookups, schedule, tasks  # noqa: F401 - lookups registers __any
+        from . import deploy_checks, lookups, schedule, tasks  # noqa: F401 - registering
 
         schedule.register(
             "core.verify_audit_chain", tasks.verify_audit_chain, every=dt.timedelta(days=1)

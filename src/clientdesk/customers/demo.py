@@ -76,6 +76,7 @@ def ensure_demo_users(password: str) -> tuple[dict[str, Any], list[str]]:
     Returns (username -> user for every demo user, usernames created now).
     """
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
     from django.core.exceptions import ImproperlyConfigured
     from django.db import transaction
 
@@ -91,19 +92,22 @@ def ensure_demo_users(password: str) -> tuple[dict[str, Any], list[str]]:
         )
     users: dict[str, Any] = {}
     created: list[str] = []
+    hashed = ""  # one hash for the shared demo password: hashing is slow on purpose
     for spec in DEMO_USERS:
         user = user_model.objects.filter(username=spec.username).first()
         if user is None:
+            hashed = hashed or make_password(password)
             with transaction.atomic():
-                user = user_model.objects.create_user(
+                user = user_model(
                     username=spec.username,
-                    password=password,
+                    password=hashed,
                     email=f"{spec.username}@clientdesk.example",
                     first_name=spec.first_name,
                     last_name=spec.last_name,
                     role=roles[spec.role],
                     is_staff=spec.is_staff,
                 )
+                user.save()
                 audit.record(
                     actor=None, action="create", target=user,
                     changes={"username": {"old": None, "new": spec.username},

@@ -172,6 +172,7 @@ class Simulation:
         self._queue: list[tuple[dt.datetime, int, int, Timed, str]] = []
         self._order = itertools.count()
         self._jobs: set[tuple[str, dt.datetime]] = set()
+        self.planned = 0  # steps queued so far (a progress bar's total; plans may stop early)
 
     def add(
         self,
@@ -196,12 +197,18 @@ class Simulation:
             self._jobs.add((name, when))
             self._push([(when, action)], 0, "task")
 
-    def run(self) -> None:
+    def run(self, progress: Any = None) -> None:
+        """Play everything; ``progress`` (a tqdm bar) advances by one per step played."""
         while self._queue:
             at, _, index, timed, source = heapq.heappop(self._queue)
             self.clock.at = at
             if self._play(timed[index][1], source) is not False and index + 1 < len(timed):
                 self._push(timed, index + 1, source)
+            elif progress is not None:  # the rest of a stopped plan never comes
+                self.planned -= len(timed) - index - 1
+            if progress is not None:
+                progress.total = self.planned
+                progress.update(1)
 
     def _play(self, action: Action, source: str) -> Any:
         self.played += 1
@@ -212,6 +219,8 @@ class Simulation:
             return action()
 
     def _push(self, timed: Timed, index: int, source: str) -> None:
+        if index == 0:
+            self.planned += len(timed)
         heapq.heappush(self._queue, (timed[index][0], next(self._order), index, timed, source))
 
     def _fit(
@@ -549,12 +558,13 @@ def seed_relationships(
     seed: int,
     now: dt.datetime | None = None,
     step_wrapper: Callable[[], AbstractContextManager[Any]] | None = None,
+    progress: Any = None,
 ) -> Summary:
     """Play the relationship stories around ``customers`` (the demo users as staff).
 
     ``now`` anchors the calendar (default: the real time); ``step_wrapper`` wraps each step
     outside its transaction (tests pass pytest-django's on-commit capture, since a test's
-    own transaction never commits).
+    own transaction never commits); ``progress`` is a tqdm bar advanced per step.
     """
     started = time.perf_counter()
     seeder = RelationshipSeeder(
@@ -564,7 +574,7 @@ def seed_relationships(
     before = _high_water()
     seeder.plan()
     with simulated_clock(seeder.clock):
-        seeder.sim.run()
+        seeder.sim.run(progress)
     counts = _counts(before, now=timezone.now())
     return Summary(counts, time.perf_counter() - started, seeder.sim.played)
 

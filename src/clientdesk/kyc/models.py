@@ -58,9 +58,10 @@ class CheckStatus(models.TextChoices):
     PASS = "pass", "Pass"
     WARNING = "warning", "Warning"
     FAIL = "fail", "Fail"
+    NOT_RUN = "not_run", "Not run"  # a program is missing or the check is off: never a pass
 
 
-CHECK_TONES = {"pass": "green", "warning": "amber", "fail": "red"}
+CHECK_TONES = {"pass": "green", "warning": "amber", "fail": "red", "not_run": "grey"}
 
 
 class ReviewStatus(models.TextChoices):

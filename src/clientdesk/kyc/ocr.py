@@ -1,8 +1,10 @@
 """Text recognition with the Tesseract command line, and PDF pages as PNG with pdftoppm.
 
 Both are Debian packages (``tesseract-ocr``, ``poppler-utils``) called as subprocesses with a
-time limit; nothing is installed in the virtualenv. When a program is missing the functions
-say so (:class:`OcrUnavailable`) and the checks record a warning instead of failing.
+time limit; nothing is installed in the virtualenv. Settings ``KYC_TESSERACT_PATH`` and
+``KYC_PDFTOPPM_PATH`` name the programs (default: found on PATH). When a program is missing
+the functions say so (:class:`OcrUnavailable`, "tesseract is not installed") and the checks
+that need it are recorded as *not run* with that reason, never as passed.
 
 ``OMP_THREAD_LIMIT=1`` keeps one Tesseract run on one core: the worker runs several tasks
 side by side, and Tesseract's own threads only slow that down.
@@ -49,23 +51,42 @@ def _env() -> dict[str, str]:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
+def _configured(name: str) -> str:
+    """The program the settings name for ``name`` (KYC_<NAME>_PATH), else ``name`` itself."""
+    try:
+        from django.conf import settings
+
+        return str(getattr(settings, f"KYC_{name.upper()}_PATH", "") or name)
+    except Exception:  # used without Django settings (a script, the benchmark)
+        return name
+
+
 def _binary(name: str) -> str:
-    path = shutil.which(name)
+    configured = _configured(name)
+    path = shutil.which(configured)
     if path is None:
-        raise OcrUnavailable(f"{name} is not installed")
+        where = "" if configured == name else f" (looked for {configured})"
+        raise OcrUnavailable(f"{name} is not installed{where}")
     return path
 
 
-@functools.cache
-def tesseract_version() -> str:
+@functools.lru_cache(maxsize=4)
+def _version(path: str) -> str:
     try:
         out = subprocess.run(  # noqa: S603 - fixed program, no shell
-            [_binary("tesseract"), "--version"], capture_output=True, text=True, timeout=10
+            [path, "--version"], capture_output=True, text=True, timeout=10
         )
-    except (OcrUnavailable, subprocess.SubprocessError, OSError):
+    except (subprocess.SubprocessError, OSError):
         return "tesseract (not installed)"
     first = (out.stdout or out.stderr).splitlines()
     return first[0].strip() if first else "tesseract"
+
+
+def tesseract_version() -> str:
+    try:
+        return _version(_binary("tesseract"))
+    except OcrUnavailable:
+        return "tesseract (not installed)"
 
 
 def prepare(image: Image.Image) -> Image.Image:

@@ -1,10 +1,11 @@
 """The result type every automatic KYC check returns, and the overall outcome.
 
 A check never raises for bad input: it returns a :class:`CheckResult` whose ``status`` is
-pass, warning or fail, a ``detail`` sentence a reviewer can read, and ``data`` with the
-measured values (JSON-ready: numbers, strings, booleans, lists). ``code`` is stable: the
-Django layer stores it and the pages group by it. Details never contain a full identifier
-number (design rule 5): the identifier checks mask them.
+pass, warning, fail or not run (it could not run: a program such as tesseract is missing, or
+the check is switched off; ``detail`` says why), a ``detail`` sentence a reviewer can read,
+and ``data`` with the measured values (JSON-ready: numbers, strings, booleans, lists).
+``code`` is stable: the Django layer stores it and the pages group by it. Details never
+contain a full identifier number (design rule 5): the identifier checks mask them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class CheckStatus(enum.StrEnum):
     PASS = "pass"  # noqa: S105 - a status, not a password
     WARNING = "warning"
     FAIL = "fail"
+    NOT_RUN = "not_run"
 
 
 class Outcome(enum.StrEnum):
@@ -52,6 +54,13 @@ class CheckResult:
     def failed(cls, code: str, detail: str, **data: Any) -> CheckResult:
         return cls(code, CheckStatus.FAIL, detail, data)
 
+    @classmethod
+    def not_run(cls, code: str, reason: str, *, advice: str = "", **data: Any) -> CheckResult:
+        """A check that could not run, and why ("tesseract is not installed"). Never a pass:
+        the document needs a person's review."""
+        detail = f"Not run: {reason}" + (f"; {advice}" if advice else "") + "."
+        return cls(code, CheckStatus.NOT_RUN, detail, {"reason": reason, **data})
+
     @property
     def ok(self) -> bool:
         return self.status is CheckStatus.PASS
@@ -61,13 +70,13 @@ class CheckResult:
 
 
 def overall_outcome(results: Iterable[CheckResult]) -> Outcome:
-    """Failed if any check failed, needs review if any warned, else passed.
+    """Failed if any check failed, needs review if any warned or could not run, else passed.
 
     A passed outcome still goes to a person (four eyes); it only orders the queue.
     """
     statuses = {r.status for r in results}
     if CheckStatus.FAIL in statuses:
         return Outcome.FAILED
-    if CheckStatus.WARNING in statuses:
+    if CheckStatus.WARNING in statuses or CheckStatus.NOT_RUN in statuses:
         return Outcome.NEEDS_REVIEW
     return Outcome.PASSED

@@ -118,16 +118,18 @@ def verify(
     report.results.append(_duplicate(other_customers or [], same_customer_copies))
     if kind == "id_proof":
         report.results += _identifiers(record)
-    if any(r.status is CheckStatus.FAIL for r in files) or not config.ocr_enabled:
-        if not config.ocr_enabled:
-            report.results.append(
-                CheckResult.warning("ocr", "Text recognition is switched off (KYC_OCR).")
-            )
+    if any(r.status is CheckStatus.FAIL for r in files):
+        return report
+    if not config.ocr_enabled:
+        report.results += _not_run(kind, record, "text recognition is switched off (KYC_OCR)")
         return report
     want_mrz = kind == "id_proof" and record.id_type == "passport"
     reading = clock.run("ocr", lambda: _read_text(data, config, want_mrz=want_mrz, today=today))
     text, engine = reading.text, reading.engine
     report.engine = engine
+    if reading.unavailable:
+        report.results += _not_run(kind, record, reading.unavailable)
+        return report
     if reading.problem:
         report.results.append(CheckResult.warning("ocr", reading.problem))
         return report
@@ -144,6 +146,27 @@ def verify(
         )
     report.results += clock.run("content", lambda: _content(kind, reading, record, config, today))
     return report
+
+
+def _not_run(kind: str, record: Record, reason: str) -> list[CheckResult]:
+    """Text recognition and the checks that read its text, each *not run* with ``reason``
+    ("tesseract is not installed"): a person must read the document."""
+    results = [CheckResult.not_run("ocr", reason, advice="a person must read the document")]
+    return results + [CheckResult.not_run(code, reason) for code in _text_checks(kind, record)]
+
+
+def _text_checks(kind: str, record: Record) -> list[str]:
+    """The codes :func:`_content` would have produced from the text (see there)."""
+    codes = []
+    if kind != "other" and record.name:
+        codes.append("ocr_name")
+    if kind == "address_proof":
+        codes.append("document_date")
+    if kind == "id_proof":
+        codes += ["ocr_birth_date"] if record.birth_date else []
+        codes += ["ocr_id_number"] if record.id_number else []
+        codes += ["mrz_found"] if record.id_type == "passport" else []
+    return codes
 
 
 def _duplicate(others: list[str], same: int) -> CheckResult:
@@ -200,7 +223,8 @@ class _Reading:
     text: str = ""
     mrz: MRZResult | None = None  # from the MRZ-only readings of a passport page
     engine: str = ""
-    problem: str = ""
+    problem: str = ""  # the text could not be read (the check ran: a warning)
+    unavailable: str = ""  # the program is missing or timed out (the checks did not run)
 
 
 def _read_text(
@@ -228,9 +252,7 @@ def _read_text(
             )
             text, parsed = full.result(), (mrz.result() if mrz else None)
     except ocr.OcrUnavailable as exc:
-        return _Reading(
-            problem=f"Text recognition is not available ({exc}); a person must read it."
-        )
+        return _Reading(unavailable=str(exc))
     return _Reading(text=text, mrz=parsed, engine=ocr.tesseract_version())
 
 

@@ -17,6 +17,9 @@ URL = "http://127.0.0.1:8000/"
 class Command(BaseCommand):
     help = "Print role, username and password of each demo user, and the URL to sign in at."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--url", default=URL, help=f"Where to sign in (default {URL}).")
+
     def handle(self, *args: Any, **options: Any) -> None:
         users = {
             u.username: u
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         self.stdout.write("  ".join("-" * width for width in widths))
         for row in rows[1:]:
             self.stdout.write(line(row).rstrip())
-        self.stdout.write(f"\nSign in at {URL}")
+        self.stdout.write(f"\nSign in at {options['url']}")
         if factors:
             self.stdout.write(
                 "Users with a code sign in with a second factor after the password: type the "

@@ -47,7 +47,7 @@ from tqdm import tqdm
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
-from clientdesk.customers import demo, demo_compliance, demo_relationship
+from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
 
@@ -89,6 +89,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if created:
             self.stdout.write(f"Created demo users: {', '.join(created)}")
+        if total:
+            self.stdout.write(f"Customers: generating and writing {total:,} ...")
         if total == 0:
             return
         ctx = demo.Context(
@@ -150,16 +152,47 @@ class Command(BaseCommand):
         )
         small = 0 < loader.inserted <= demo_relationship.MAX_CUSTOMERS
         if small and not options["no_relationship"]:
+            self._stories(users, last_before, ctx.now, options)
+
+    def _bar(self, options: dict[str, Any], label: str) -> Any:
+        """A progress bar on stderr (a terminal, or --progress), after a line on stdout that
+        names the phase (so a log without the bar still shows where the load is)."""
+        self.stdout.write(f"{label} ...")
+        self.stdout.flush()
+        return tqdm(
+            total=0, desc=label, unit=" steps", file=sys.stderr, leave=False,
+            disable=not (options["progress"] or sys.stderr.isatty()),
+        )  # fmt: skip
+
+    def _stories(
+        self, users: dict[str, Any], last_before: int, now: Any, options: dict[str, Any]
+    ) -> None:
+        """The demo-sized extras: watch-list names, relationship and compliance stories, the
+        screening list (its re-screening, the KYC checks still waiting for a decision, the
+        messages and the periodic jobs are left to the worker of `make run`)."""
+        seed = options["seed"]
+        new = Customer.objects.filter(pk__gt=last_before)
+        planted = demo_screening.plant_matches(
+            list(new), seed=seed, count=max(4, round(new.count() / 80))
+        )
+        self.stdout.write(f"Named {len(planted)} customers after entries of the demo watch list.")
+        with self._bar(options, "Relationship stories") as bar:
             summary = demo_relationship.seed_relationships(
-                customers=Customer.objects.filter(pk__gt=last_before), users=users,
-                seed=options["seed"], now=ctx.now,
-            )  # fmt: skip
-            self.stdout.write(summary.line())
+                customers=new.all(), users=users, seed=seed, now=now, progress=bar
+            )
+        self.stdout.write(summary.line())
+        with self._bar(options, "Compliance stories") as bar:
             compliance = demo_compliance.seed_compliance(
-                customers=Customer.objects.filter(pk__gt=last_before), users=users,
-                seed=options["seed"], now=ctx.now,
-            )  # fmt: skip
-            self.stdout.write(compliance.line())
+                customers=new.all(), users=users, seed=seed, now=now, progress=bar
+            )
+        self.stdout.write(compliance.line())
+        loaded = demo_screening.load_watchlist()
+        version = loaded.version
+        self.stdout.write(
+            f"Screening list: {version} ({version.entry_count} fictitious entries) "
+            + ("loaded; re-screening of every customer queued for the worker."
+               if loaded.created else "unchanged.")
+        )  # fmt: skip
 
     def _ensure_trigram_indexes(self) -> None:
         """Create a trigram index an earlier, killed load left dropped (no-op otherwise)."""
