@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kyc', '0002_kyc_message_templates'),
+        ('kyc', '0003_document_file_key'),
     ]
 
     operations = [
