@@ -74,7 +74,8 @@ def _tool(name: str) -> str:
 
 
 def _major(version_text: str) -> int:
-    match = re.search(r"(\d+)(?:\.\d+)?", version_text)
+    """15 from "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"."""
+    match = re.search(r"\)\s*(\d+)", version_text)
     return int(match[1]) if match else 0
 
 
@@ -87,7 +88,7 @@ def pg_tool_version(name: str) -> str:
 
 def _check_versions(server_version_num: int) -> str:
     tool = pg_tool_version("pg_dump")
-    if _major(tool.split(")")[-1]) < server_version_num // 10000:
+    if _major(tool) < server_version_num // 10000:
         raise BackupError(
             f"{tool} is older than the server (PostgreSQL {server_version_num // 10000}); "
             "install the postgresql-client of the server's major version."
