@@ -35,8 +35,10 @@ _AADHAAR = re.compile(r"(?<![\w+])[2-9]\d{3}([ -]?)\d{4}\1\d{4}(?![\w])")
 # international number written with a leading + (E.164, 8-15 digits, spaces or dashes).
 _MOBILE_IN = re.compile(r"(?<![\w+])(?:(?:\+|00)?91[ -]?|0)?[6-9]\d{4}[ -]?\d{5}(?!\w)")
 _MOBILE_INTL = re.compile(r"(?<![\w+])\+[1-9](?:[ -]?\d){7,14}(?!\w)")
-# Passport: Indian (a letter, 7 digits) and the common 1-2 letters + 6-8 digits shape.
-_PASSPORT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{6,8}(?![A-Za-z0-9])")
+# Passport: the Indian format (a capital letter and 7 digits, as core.validators accepts).
+# Other countries' numbers (6-9 letters and digits) have no shape that tells them from
+# references such as client IDs (CD00000042), so they are not matched.
+_PASSPORT = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{7}(?![A-Za-z0-9])")
 
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_EMAIL, "[email]"),
@@ -89,6 +91,7 @@ class RedactingFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+            record.exc_info = None  # formatters (JSON too) print the redacted exc_text
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
