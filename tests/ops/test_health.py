@@ -113,8 +113,10 @@ def test_background_checks_fail_the_probe_when_required(fresh: None, settings: A
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["worker"] == {
-        "status": "never seen", "age_seconds": None, "limit": 300,
-    }  # fmt: skip
+        "status": "never seen",
+        "age_seconds": None,
+        "limit": 300,
+    }
 
 
 def test_queue_depth_counts_waiting_tasks(fresh: None, settings: Any) -> None:

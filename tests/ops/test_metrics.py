@@ -74,10 +74,13 @@ def test_request_latency_is_observed_by_view_name(
 def test_transaction_intake_rows_are_counted(
     scraper: Client, admin_user: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tests.transactions.conftest import active, tx_row
+    from factories import make_customer
 
-    who = active(admin_user)
-    rows = [tx_row(who), tx_row(who), {"transaction_id": "broken"}]
+    from clientdesk.customers.models import Customer
+
+    who = make_customer(actor=admin_user)
+    Customer.objects.filter(pk=who.pk).update(status="active")
+    rows = [_row(who, "OPS-T1"), _row(who, "OPS-T2"), {"transaction_id": "broken"}]
     before = samples(scraper.get("/metrics"))
     with django_capture_on_commit_callbacks(execute=True):
         intake_transactions(rows, actor=admin_user)
@@ -87,6 +90,19 @@ def test_transaction_intake_rows_are_counted(
     assert value(after, name, outcome="created") - value(before, name, outcome="created") == 2
     assert value(after, name, outcome="rejected") - value(before, name, outcome="rejected") == 1
     assert value(after, name, outcome="existing") - value(before, name, outcome="existing") == 1
+
+
+def _row(who: Any, tid: str) -> dict[str, Any]:
+    from django.utils import timezone
+
+    return {
+        "transaction_id": tid,
+        "customer": who.client_id,
+        "occurred_at": timezone.now().isoformat(),
+        "amount": "1000.00",
+        "currency": "INR",
+        "type": "deposit",
+    }
 
 
 def test_outbox_backlog_counts_queued_messages(scraper: Client, admin_user: Any) -> None:
