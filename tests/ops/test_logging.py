@@ -31,9 +31,9 @@ CUSTOMER = {
     "mobile_intl": "+44 7700 900123",
 }
 PLACEHOLDER = {
-    "pan": "[pan]",
-    "aadhaar": "[aadhaar]",
-    "aadhaar_spaced": "[aadhaar]",
+    "pan": "ABXXX1234X",  # the product's masks for these two (core.masking)
+    "aadhaar": f"XXXX XXXX {SAMPLE_AADHAAR[-4:]}",
+    "aadhaar_spaced": f"XXXX XXXX {SAMPLE_AADHAAR[-4:]}",
     "passport": "[passport]",
     "email": "[email]",
     "mobile": "[mobile]",
@@ -109,7 +109,7 @@ def test_exception_text_is_redacted(capture: Capture) -> None:
     except ValueError:
         log.exception("failed")
     assert SAMPLE_PAN not in capture.text and "asha@example.com" not in capture.text
-    assert "[pan]" in capture.records()[0]["exc_info"]
+    assert "bad PAN ABXXX1234X for [email]" in capture.records()[0]["exc_info"]
 
 
 def test_ordinary_text_and_numbers_stay() -> None:
@@ -181,6 +181,15 @@ def test_production_settings_log_json_with_the_filters(tmp_path: Any) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     record = json.loads(out.stderr.strip().splitlines()[-1])
-    assert record["message"] == "pan [pan] mail [email]"
+    assert record["message"] == "pan ABXXX1234X mail [email]"
     assert record["level"] == "WARNING" and record["logger"] == "clientdesk.x"
     assert {"time", "request_id", "user_id"} <= set(record)
+
+
+def test_lower_case_pan_and_an_aadhaar_with_a_wrong_check_digit_are_masked_too() -> None:
+    wrong = SAMPLE_AADHAAR[:-1] + str((int(SAMPLE_AADHAAR[-1]) + 1) % 10)
+    assert redact(f"pan {SAMPLE_PAN.lower()}") == "pan ABXXX1234X"
+    assert redact(f"uid {wrong}") == f"uid XXXX XXXX {wrong[-4:]}"
+    assert (
+        redact("already ABXXX1234X and XXXX XXXX 2346") == "already ABXXX1234X and XXXX XXXX 2346"
+    )

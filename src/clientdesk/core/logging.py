@@ -6,9 +6,10 @@ user's id, so a JSON log line can be traced to the request and the audit trail.
 
 ``RedactingFilter`` removes PAN, Aadhaar, passport numbers, e-mail addresses and mobile
 numbers from everything a record carries: the formatted message (so its arguments too), the
-``extra`` fields, the exception text and the stack. It replaces them with ``[pan]``,
-``[aadhaar]``, ``[passport]``, ``[email]``, ``[mobile]``. Patterns lean towards removing too
-much: a log line is never the place an identifier must survive.
+``extra`` fields, the exception text and the stack. PAN and Aadhaar become the product's
+masks (``ABXXX1234X``, ``XXXX XXXX 1234``, as in pages and exports; ``core.masking``), the
+others ``[passport]``, ``[email]``, ``[mobile]``. Patterns lean towards removing too much: a
+log line is never the place an identifier must survive.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
 from . import context
+from .masking import mask_aadhaar, mask_pan
 
 _request: ContextVar[HttpRequest | None] = ContextVar("clientdesk_log_request", default=None)
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# PAN: 5 letters, 4 digits, 1 letter (also a masked PAN's shape, harmless to remove too).
-_PAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{5}\d{4}[A-Za-z](?![A-Za-z0-9])")
+# PAN: 5 letters, 4 digits, 1 letter, any case (not an already masked ABXXX1234X).
+_PAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}(?!XXX\d)[A-Za-z]{3}\d{4}[A-Za-z](?![A-Za-z0-9])")
 # Aadhaar: 12 digits starting 2-9, in groups of 4 or not; every such number, checksum or not.
 _AADHAAR = re.compile(r"(?<![\w+])[2-9]\d{3}([ -]?)\d{4}\1\d{4}(?![\w])")
 # Mobile: an Indian mobile (optional +91 / 91 / 0, then 10 digits from 6-9), or any
@@ -40,10 +42,10 @@ _MOBILE_INTL = re.compile(r"(?<![\w+])\+[1-9](?:[ -]?\d){7,14}(?!\w)")
 # references such as client IDs (CD00000042), so they are not matched.
 _PASSPORT = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{7}(?![A-Za-z0-9])")
 
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (_EMAIL, "[email]"),
-    (_PAN, "[pan]"),
-    (_AADHAAR, "[aadhaar]"),
+    (_PAN, lambda m: mask_pan(m[0].upper())),
+    (_AADHAAR, lambda m: mask_aadhaar(re.sub(r"\D", "", m[0]))),
     (_MOBILE_INTL, "[mobile]"),
     (_MOBILE_IN, "[mobile]"),
     (_PASSPORT, "[passport]"),

@@ -36,7 +36,7 @@ from clientdesk.core import audit
 from . import engines, retention
 from .crypto import CHUNK, DecryptingReader, EncryptingWriter
 from .engines import BackupError, Progress
-from .targets import Target, configured_target
+from .targets import FolderTarget, Target, configured_target
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -275,6 +275,8 @@ def _local(archive: str | Path, target: Target, work: Path, progress: Progress) 
     path = Path(archive)
     if path.is_file():
         return path
+    if isinstance(target, FolderTarget) and (target.folder / str(archive)).is_file():
+        return target.folder / str(archive)  # read in place, no copy
     if str(archive) not in target.names():
         raise BackupError(f"No archive {archive} in {target.describe()} (and no such file).")
     progress(f"fetching {archive} from {target.describe()}")
