@@ -35,8 +35,10 @@ from clientdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
-# Open to everyone by design: the login page itself, logging out, the API description.
-PUBLIC = {"login", "logout", "schema", "api-docs"}
+# Open to everyone by design: the login page itself, logging out, the API description; the
+# load balancer's probes; /metrics is guarded by token or address, not a login
+# (tests/ops/test_metrics.py).
+PUBLIC = {"login", "logout", "schema", "api-docs", "healthz", "readyz", "metrics"}
 # Checks a view makes on top of module access, named by the function the view itself calls.
 EXTRA_RULES = {"tickets:settings": "clientdesk.tickets.services.can_manage_settings"}
 METHODS = ("GET", "POST")

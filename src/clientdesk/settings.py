@@ -363,7 +363,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask": {"()": "clientdesk.core.masking.MaskingLogFilter"}},
@@ -576,3 +576,81 @@ SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
 KYC_TESSERACT_PATH = os.environ.get("KYC_TESSERACT_PATH", "tesseract")
 KYC_PDFTOPPM_PATH = os.environ.get("KYC_PDFTOPPM_PATH", "pdftoppm")
 # ------------------------------------------------------------- end of KYC external programs
+
+# --- Operations: backups (clientdesk.ops.backup; see docs/operations.md "Backup and restore") --
+INSTALLED_APPS.append("clientdesk.ops")
+# Key of the archives' AES-256-GCM encryption (any long random string; keep it in the secret
+# manager, apart from the archives). Required in production when BACKUP_ENABLED is on.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", _dev_key("backup"))
+# Scheduled daily backup (task ops.scheduled_backup, run by a worker) with pruning.
+BACKUP_ENABLED = env_bool("BACKUP_ENABLED", False)
+BACKUP_EVERY_HOURS = int(os.environ.get("BACKUP_EVERY_HOURS", "24"))
+# Where archives go: "folder" (BACKUP_DIR) or "s3" (an S3-compatible bucket; the S3_*
+# values of the file storage are used unless BACKUP_S3_* are set).
+BACKUP_STORAGE = os.environ.get("BACKUP_STORAGE", "folder")
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_S3_BUCKET = os.environ.get("BACKUP_S3_BUCKET", "")
+BACKUP_S3_PREFIX = os.environ.get("BACKUP_S3_PREFIX", "clientdesk-backups/")
+BACKUP_S3_ENDPOINT_URL = os.environ.get("BACKUP_S3_ENDPOINT_URL") or os.environ.get(
+    "S3_ENDPOINT_URL"
+)
+BACKUP_S3_ACCESS_KEY_ID = os.environ.get(
+    "BACKUP_S3_ACCESS_KEY_ID", os.environ.get("S3_ACCESS_KEY_ID", "")
+)
+BACKUP_S3_SECRET_ACCESS_KEY = os.environ.get(
+    "BACKUP_S3_SECRET_ACCESS_KEY", os.environ.get("S3_SECRET_ACCESS_KEY", "")
+)
+BACKUP_S3_REGION = os.environ.get("BACKUP_S3_REGION") or os.environ.get("S3_REGION")
+# Retention: the newest archive of each of the last N days / ISO weeks / months.
+BACKUP_KEEP_DAILY = int(os.environ.get("BACKUP_KEEP_DAILY", "7"))
+BACKUP_KEEP_WEEKLY = int(os.environ.get("BACKUP_KEEP_WEEKLY", "4"))
+BACKUP_KEEP_MONTHLY = int(os.environ.get("BACKUP_KEEP_MONTHLY", "12"))
+# Scratch space for the dump and the archive before upload (default: the system temp dir).
+BACKUP_TMP_DIR = os.environ.get("BACKUP_TMP_DIR") or None
+if PRODUCTION and BACKUP_ENABLED and BACKUP_ENCRYPTION_KEY == _dev_key("backup"):
+    raise ImproperlyConfigured("BACKUP_ENABLED needs a real BACKUP_ENCRYPTION_KEY in production.")
+# ------------------------------------------------------------------------ end of backups block
+
+# --- Operations: logs (clientdesk.core.logging; see docs/operations.md "Logs") ---------------
+# Every record gets request_id and user_id, and loses PAN, Aadhaar, passport numbers, e-mail
+# addresses and mobile numbers. One JSON object per line in production (LOG_FORMAT=json|plain).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
+LOGGING["filters"].update(
+    {
+        "request_context": {"()": "clientdesk.core.logging.RequestContextFilter"},
+        "redact": {"()": "clientdesk.core.logging.RedactingFilter"},
+    }
+)
+LOGGING["formatters"].update(
+    {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    }
+)
+LOGGING["handlers"]["console"].update(
+    {"filters": ["request_context", "redact", "mask"], "formatter": LOG_FORMAT}
+)
+MIDDLEWARE.insert(0, "clientdesk.core.logging.LogUserMiddleware")
+# ---------------------------------------------------------------------------- end of logs block
+
+# --- Operations: health probes and metrics (clientdesk.ops; docs/operations.md) --------------
+# /readyz answers 503 when one of these checks fails (others are reported, not failing):
+# database, redis, storage, queue, scheduler, worker.
+READYZ_REQUIRED = env_list("READYZ_REQUIRED", "database,redis,storage")
+READYZ_MAX_QUEUE_DEPTH = int(os.environ.get("READYZ_MAX_QUEUE_DEPTH", "1000"))
+READYZ_SCHEDULER_MAX_AGE = int(os.environ.get("READYZ_SCHEDULER_MAX_AGE", "180"))
+READYZ_WORKER_MAX_AGE = int(os.environ.get("READYZ_WORKER_MAX_AGE", "300"))
+# /metrics: a scraper sends "Authorization: Bearer <METRICS_TOKEN>", or scrapes from an
+# address or network in METRICS_ALLOWED_IPS (development: this machine). Neither: no access.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "" if PRODUCTION else "127.0.0.1,::1")
+MIDDLEWARE.insert(1, "clientdesk.ops.metrics.MetricsMiddleware")
+# Probes come over plain HTTP from the load balancer, inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# ------------------------------------------------------------ end of health and metrics block

@@ -8,6 +8,7 @@ from clientdesk.accounts.auth_views import SignInView, VerifyView
 from clientdesk.core.home import home
 from clientdesk.core.views import SearchView
 from clientdesk.customers.api.views import CustomerViewSet
+from clientdesk.ops import health, metrics
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -43,4 +44,8 @@ urlpatterns = [
     path("api/v1/", include("clientdesk.transactions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Operations: probes for the load balancer and the Prometheus scrape (docs/operations.md).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]

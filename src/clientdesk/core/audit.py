@@ -143,10 +143,12 @@ class VerifyResult:
         return self.problem is None
 
 
-def verify(batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first tampered, missing or reordered record."""
+def verify(batch_size: int = 5000, using: str = "default") -> VerifyResult:
+    """Walk the chain in order; report the first tampered, missing or reordered record.
+
+    ``using`` names another database (``verify_backup`` checks a restored copy)."""
     prev_hash, expected_seq, checked = GENESIS, 1, 0
-    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size)
+    events = AuditEvent.objects.using(using).order_by("seq").iterator(chunk_size=batch_size)
     for event in events:
         if event.seq != expected_seq:
             return VerifyResult(checked, f"record #{expected_seq} is missing", expected_seq)
@@ -157,7 +159,7 @@ def verify(batch_size: int = 5000) -> VerifyResult:
         if compute_hash(prev_hash, event) != event.hash:
             return VerifyResult(checked, f"record #{event.seq} was altered", event.seq)
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    head = AuditChainHead.objects.filter(pk=1).first()
+    head = AuditChainHead.objects.using(using).filter(pk=1).first()
     if head and head.seq != checked:
         return VerifyResult(
             checked,

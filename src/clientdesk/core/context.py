@@ -31,6 +31,11 @@ def current() -> ActionContext:
     return ctx
 
 
+def peek() -> ActionContext | None:
+    """The current context if one was set, without creating one (logging reads this)."""
+    return _current.get()
+
+
 @contextmanager
 def action_context(ctx: ActionContext) -> Iterator[ActionContext]:
     token = _current.set(ctx)

@@ -559,7 +559,16 @@ def intake_transactions(
         first_pass = False
     stored.existing += result.existing
     stored.errors += result.errors
+    _count_rows(stored)
     return stored
+
+
+def _count_rows(stored: IntakeResult) -> None:
+    """The intake-rate counter of /metrics, once the rows are committed."""
+    from clientdesk.ops.metrics import count_intake
+
+    counts = (len(stored.created), len(stored.updated), len(stored.existing), len(stored.errors))
+    transaction.on_commit(lambda: count_intake(*counts))
 
 
 def _store_pass(

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from clientdesk.core.schedule import registered, run_due
+from clientdesk.ops.heartbeat import beat
 
 
 class Command(BaseCommand):
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         while True:
             for name in run_due():
                 self.stdout.write(f"enqueued {name}")
+            beat("scheduler")  # read by /readyz (clientdesk.ops)
             if not options["loop"]:
                 return
             time.sleep(options["interval"])
