@@ -58,7 +58,9 @@ class MessageViewSet(
     @extend_schema(request=DeliveredSerializer, responses=MessageSerializer)
     @action(detail=True, methods=["post"])
     def delivered(self, request: Request, pk: str | None = None) -> Response:
-        """Delivery receipt from a provider (it calls with an API token)."""
+        """Delivery receipt from a provider, which calls with the API token of a service
+        account whose role has the integration capability (the Integration role); staff
+        tokens get 403. Audited."""
         message = self.get_object()
         body = DeliveredSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -72,7 +74,8 @@ class MessageViewSet(
     @extend_schema(request=None, responses=InAppMessageSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
-        """The customer opened an in-app message in the app."""
+        """The customer opened an in-app message in the app (posted by the app's service
+        account, as for `delivered`; staff get 403). Audited."""
         message = services.mark_read(self.get_object(), actor=request.user)
         return Response(InAppMessageSerializer(message).data)
 
