@@ -41,6 +41,11 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"login", "logout", "schema", "api-docs", "healthz", "readyz", "metrics"}
 # Checks a view makes on top of module access, named by the function the view itself calls.
 EXTRA_RULES = {"tickets:settings": "clientdesk.tickets.services.can_manage_settings"}
+# The same, for the writing methods only (a GET of these answers 405 to everyone).
+WRITE_RULES = {
+    "message-delivered": "clientdesk.comms.services.can_post_receipts",
+    "message-read": "clientdesk.comms.services.can_post_receipts",
+}
 METHODS = ("GET", "POST")
 
 
@@ -196,6 +201,8 @@ def check(route: Route, method: str, url: str, user: Any, response: Any, custome
         allowed = allowed and can_view_sensitive(user)
     if route.name in EXTRA_RULES:
         allowed = allowed and import_string(EXTRA_RULES[route.name])(user)
+    if route.name in WRITE_RULES and route.level_for(method) == Access.WRITE:
+        allowed = allowed and import_string(WRITE_RULES[route.name])(user)
     if route.name == "customers:tab" and method == "GET":  # each tab has a module of its own
         tab = profile_tabs.get(url.rstrip("/").rsplit("/", 1)[-1])
         allowed = allowed and tab is not None and has_access(user, tab.module)

@@ -34,6 +34,12 @@ def _comms_defaults(settings: Any, tmp_path: Any) -> Iterator[None]:
     providers.outbox.clear()
 
 
+@pytest.fixture
+def integration(user_factory: Any) -> Any:
+    """A provider's service account: the Integration role, which may post receipts."""
+    return user_factory("integration", username="sms-relay")
+
+
 # --- a frozen clock ----------------------------------------------------------------------
 
 

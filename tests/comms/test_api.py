@@ -133,19 +133,19 @@ def test_compliance_reads_messages(api_client_for, compliance, delivered):
 # --- provider receipts -------------------------------------------------------------------
 
 
-def test_delivery_receipt(api_client_for, manager, delivered):
+def test_delivery_receipt(api_client_for, integration, delivered):
     sms = delivered["sms"]
     url = f"/api/v1/messages/{sms.pk}/delivered/"
-    response = api_client_for(manager, token=True).post(
+    response = api_client_for(integration, token=True).post(
         url, {"provider_message_id": sms.provider_message_id}, format="json"
     )
     assert response.status_code == 200
     assert response.json()["status"] == "delivered" and response.json()["delivered_at"]
-    assert api_client_for(manager).post(url, {}, format="json").status_code == 200  # idempotent
+    assert api_client_for(integration).post(url, {}, format="json").status_code == 200
 
 
-def test_receipt_with_the_wrong_provider_id(api_client_for, manager, delivered):
-    response = api_client_for(manager).post(
+def test_receipt_with_the_wrong_provider_id(api_client_for, integration, delivered):
+    response = api_client_for(integration).post(
         f"/api/v1/messages/{delivered['sms'].pk}/delivered/",
         {"provider_message_id": "nope"},
         format="json",
@@ -154,12 +154,12 @@ def test_receipt_with_the_wrong_provider_id(api_client_for, manager, delivered):
     assert "provider_message_id" in response.json()["errors"]
 
 
-def test_receipt_for_a_skipped_message_is_a_400(api_client_for, manager):
+def test_receipt_for_a_skipped_message_is_a_400(api_client_for, manager, integration):
     customer = make_customer(email="")
     [email] = services.queue_customer_message(
         customer, actor=manager, event="kyc_approved", context={}, channel="email"
     )
-    response = api_client_for(manager).post(f"/api/v1/messages/{email.pk}/delivered/")
+    response = api_client_for(integration).post(f"/api/v1/messages/{email.pk}/delivered/")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_transition"
 
@@ -172,8 +172,8 @@ def test_receipt_needs_write_access(api_client_for, compliance, delivered):
 # --- in-app messages for the customer's app ----------------------------------------------
 
 
-def test_customer_in_app_messages_and_read(api_client_for, manager, customer, delivered):
-    client = api_client_for(manager, token=True)
+def test_customer_in_app_messages_and_read(api_client_for, integration, customer, delivered):
+    client = api_client_for(integration, token=True)
     response = client.get(f"/api/v1/customers/{customer.pk}/messages/", {"channel": "in_app"})
     assert response.status_code == 200
     [row] = response.json()["results"]
@@ -200,8 +200,8 @@ def test_customer_messages_show_only_that_customer(api_client_for, manager, deli
     assert api_client_for(manager).get("/api/v1/customers/999999/messages/").status_code == 404
 
 
-def test_reading_an_email_message_is_a_400(api_client_for, manager, delivered):
-    response = api_client_for(manager).post(f"/api/v1/messages/{delivered['email'].pk}/read/")
+def test_reading_an_email_message_is_a_400(api_client_for, integration, delivered):
+    response = api_client_for(integration).post(f"/api/v1/messages/{delivered['email'].pk}/read/")
     assert response.status_code == 400
     assert "channel" in response.json()["errors"]
 

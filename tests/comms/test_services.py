@@ -245,48 +245,50 @@ def _sent_message(customer, actor, django_capture_on_commit_callbacks):
 
 
 def test_delivery_receipt_moves_sent_to_delivered_once(
-    customer, manager, django_capture_on_commit_callbacks
+    customer, manager, integration, django_capture_on_commit_callbacks
 ):
     message = _sent_message(customer, manager, django_capture_on_commit_callbacks)
-    services.mark_delivered(message, actor=manager, provider_message_id=message.provider_message_id)
+    services.mark_delivered(
+        message, actor=integration, provider_message_id=message.provider_message_id
+    )
     message.refresh_from_db()
     assert message.status == MessageStatus.DELIVERED and message.delivered_at
     first = message.delivered_at
-    services.mark_delivered(message, actor=manager)  # a repeated receipt changes nothing
+    services.mark_delivered(message, actor=integration)  # a repeated receipt changes nothing
     message.refresh_from_db()
     assert message.delivered_at == first
     assert list(message.log.values_list("status", flat=True)) == ["queued", "sent", "delivered"]
 
 
 def test_receipt_for_another_provider_id_is_refused(
-    customer, manager, django_capture_on_commit_callbacks
+    customer, manager, integration, django_capture_on_commit_callbacks
 ):
     message = _sent_message(customer, manager, django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError) as caught:
-        services.mark_delivered(message, actor=manager, provider_message_id="other")
+        services.mark_delivered(message, actor=integration, provider_message_id="other")
     assert "provider_message_id" in caught.value.message_dict
 
 
-def test_receipt_for_a_skipped_message_is_an_invalid_transition(customer, manager):
+def test_receipt_for_a_skipped_message_is_an_invalid_transition(customer, manager, integration):
     services.set_preferences(customer, actor=manager, opted_out={"sms": True})
     [message] = queue(customer, manager, channel="sms")
     with pytest.raises(ValidationError) as caught:
-        services.mark_delivered(message, actor=manager)
+        services.mark_delivered(message, actor=integration)
     assert caught.value.error_dict["status"][0].code == "invalid_transition"
 
 
 def test_only_in_app_messages_are_marked_read(
-    customer, manager, django_capture_on_commit_callbacks
+    customer, manager, integration, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         email, _, in_app = queue(customer, manager)
     in_app.refresh_from_db()
-    services.mark_read(in_app, actor=manager)
+    services.mark_read(in_app, actor=integration)
     in_app.refresh_from_db()
     assert in_app.read_at is not None
     email.refresh_from_db()
     with pytest.raises(ValidationError) as caught:
-        services.mark_read(email, actor=manager)
+        services.mark_read(email, actor=integration)
     assert "channel" in caught.value.message_dict
 
 

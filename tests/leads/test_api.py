@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from factories import SAMPLE_AADHAAR, SAMPLE_PAN
+from read_scopes import set_read_scope
 
 from clientdesk.customers.models import Customer
 from clientdesk.leads.models import Lead, LeadStatus
@@ -42,7 +43,9 @@ def test_list_uses_the_page_filterset(
     client = api_client_for(sales_user, token=True)
     response = client.get(LIST_URL)
     assert response.status_code == 200
-    assert names(response) == {a.full_name, b.full_name, c.full_name}  # reads are not owner-only
+    assert names(response) == {a.full_name}  # Sales read their own leads (read scope "own")
+    set_read_scope("sales", "leads", "all", sales_user)
+    assert names(client.get(LIST_URL)) == {a.full_name, b.full_name, c.full_name}
     assert names(client.get(LIST_URL, {"status": S.CONTACTED})) == {b.full_name}
     assert names(client.get(LIST_URL, {"source": "referral"})) == {a.full_name}
     assert names(client.get(LIST_URL, {"owner": sales_user2.pk})) == {b.full_name, c.full_name}
@@ -138,7 +141,10 @@ def test_update_row_rule(
     api_client_for: Callable[..., Any], sales_user2: Any, manager: Any, lead: Lead
 ) -> None:
     response = api_client_for(sales_user2).patch(url(lead.pk), {"city": "Goa"}, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 404  # another's lead: not even readable (scope "own")
+    set_read_scope("sales", "leads", "all", sales_user2)
+    response = api_client_for(sales_user2).patch(url(lead.pk), {"city": "Goa"}, format="json")
+    assert response.status_code == 403  # readable now, still not writable (edit scope "own")
     response = api_client_for(manager).patch(url(lead.pk), {"city": "Goa"}, format="json")
     assert response.status_code == 200
 
@@ -175,9 +181,9 @@ def test_status_endpoint(api_client_for: Callable[..., Any], sales_user: Any, le
 def test_status_endpoint_row_rule(
     api_client_for: Callable[..., Any], sales_user2: Any, support_user: Any, lead: Lead
 ) -> None:
-    for user in (sales_user2, support_user):
+    for user, status in ((sales_user2, 404), (support_user, 403)):  # 404: not readable
         response = api_client_for(user).post(url(lead.pk, "status"), {"status": S.CONTACTED})
-        assert response.status_code == 403
+        assert response.status_code == status
 
 
 def test_convert_201_with_the_customer(
@@ -211,8 +217,8 @@ def test_convert_refusals(
     response = api_client_for(sales_user).post(url(lead.pk, "convert"))
     assert response.status_code == 400 and response.json()["code"] == "not_convertible"
     opened = lead_factory(owner=sales_user, status=S.ACCOUNT_OPENED)
-    for user in (sales_user2, support_user):
-        assert api_client_for(user).post(url(opened.pk, "convert")).status_code == 403
+    for user, status in ((sales_user2, 404), (support_user, 403)):  # 404: not readable
+        assert api_client_for(user).post(url(opened.pk, "convert")).status_code == status
     assert not Customer.objects.exists()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from read_scopes import set_read_scope
 
 from clientdesk.leads import services
 from clientdesk.leads.models import Lead, LeadStatus
@@ -67,8 +68,13 @@ def test_write_rule_owner_or_all_scope(
     user = user_factory(role)
     lead = lead_factory(owner=user if owns else sales_user2)
     assert services.can_edit(user, lead) is allowed
-    # Page: the edit form and a status change.
+    # Another's lead is not even readable for Sales (read scope "own"): 404. Reading all,
+    # the write rule still refuses (403).
     page = client_for(user)
+    if role == "sales" and not owns:
+        assert page.get(reverse("leads:edit", args=[lead.pk])).status_code == 404
+        set_read_scope("sales", "leads", "all", user)
+    # Page: the edit form and a status change.
     assert page.get(reverse("leads:edit", args=[lead.pk])).status_code == (200 if allowed else 403)
     page.post(reverse("leads:status", args=[lead.pk]), {"status": S.CONTACTED})
     assert Lead.objects.get(pk=lead.pk).status == (S.CONTACTED if allowed else S.NEW)

@@ -18,11 +18,13 @@ def lead_hits(user: Any, term: str) -> list[Any]:
 
 
 @pytest.fixture
-def people(lead_factory: Callable[..., Lead]) -> list[Lead]:
+def people(lead_factory: Callable[..., Lead], sales_user: Any) -> list[Lead]:
+    """Leads of ``sales_user`` (Sales read their own leads)."""
+    mine = {"owner": sales_user}
     return [
-        lead_factory(first_name="Kavya", last_name="Menon", email="kavya@menon.example"),
-        lead_factory(first_name="Kabir", last_name="Shah", status=LeadStatus.SENT_TO_HO),
-        lead_factory(first_name="Rohan", last_name="Kavyan"),
+        lead_factory(first_name="Kavya", last_name="Menon", email="kavya@menon.example", **mine),
+        lead_factory(first_name="Kabir", last_name="Shah", status=LeadStatus.SENT_TO_HO, **mine),
+        lead_factory(first_name="Rohan", last_name="Kavyan", **mine),
     ]
 
 

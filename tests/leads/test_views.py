@@ -11,6 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from factories import SAMPLE_PAN
+from read_scopes import set_read_scope
 
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import add_manual_activity, timeline
@@ -57,6 +58,7 @@ def listed(lead_factory: Callable[..., Lead], sales_user: Any, sales_user2: Any)
 def test_list_renders_rows_badges_and_actions(
     client_for: Any, sales_user: Any, listed: list[Lead]
 ) -> None:
+    set_read_scope("sales", "leads", "all")  # the list itself; scopes: tests/accounts
     response = client_for(sales_user).get(LIST)
     assert response.status_code == 200
     html = response.content.decode()
@@ -70,6 +72,7 @@ def test_list_renders_rows_badges_and_actions(
 def test_list_filters_search_and_sort(
     client_for: Any, sales_user: Any, sales_user2: Any, listed: list[Lead]
 ) -> None:
+    set_read_scope("sales", "leads", "all")  # the list itself; scopes: tests/accounts
     client = client_for(sales_user)
 
     def shown(**params: Any) -> list[str]:
@@ -170,6 +173,7 @@ LIST_QUERIES = 8
 def test_save_apply_and_delete_a_filter(
     client_for: Any, sales_user: Any, sales_user2: Any, listed: list[Lead]
 ) -> None:
+    set_read_scope("sales", "leads", "all")  # the list itself; scopes: tests/accounts
     client = client_for(sales_user)
     query = f"status={S.CONTACTED}&owner={sales_user2.pk}"
     response = client.post(
@@ -272,6 +276,7 @@ def test_bulk_needs_write(client_for: Any, support_user: Any, listed: list[Lead]
 def test_board_columns_counts_and_move(
     client_for: Any, sales_user: Any, listed: list[Lead]
 ) -> None:
+    set_read_scope("sales", "leads", "all")  # the list itself; scopes: tests/accounts
     client = client_for(sales_user)
     response = client.get(BOARD)
     assert response.status_code == 200
@@ -463,6 +468,8 @@ def test_edit_form(client_for: Any, sales_user: Any, lead_factory: Callable[...,
 def test_edit_needs_the_row_rule(client_for: Any, sales_user2: Any, lead: Lead) -> None:
     client = client_for(sales_user2)
     url = reverse("leads:edit", args=[lead.pk])
+    assert client.get(url).status_code == 404  # another's lead: not readable (scope "own")
+    set_read_scope("sales", "leads", "all")
     assert client.get(url).status_code == 403
     assert client.post(url, form_data()).status_code == 403
 
@@ -490,6 +497,11 @@ def test_status_change_from_the_dialog(client_for: Any, sales_user: Any, lead: L
 
 
 def test_status_change_denied_for_others(client_for: Any, sales_user2: Any, lead: Lead) -> None:
+    response = client_for(sales_user2).post(
+        reverse("leads:status", args=[lead.pk]), {"status": S.CONTACTED}
+    )
+    assert response.status_code == 404  # not readable (scope "own"); readable: 403
+    set_read_scope("sales", "leads", "all")
     response = client_for(sales_user2).post(
         reverse("leads:status", args=[lead.pk]), {"status": S.CONTACTED}
     )

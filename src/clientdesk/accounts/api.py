@@ -30,6 +30,7 @@ class UserSerializer(serializers.ModelSerializer):
             "last_name",
             "email",
             "phone",
+            "team",
             "role",
             "role_name",
             "is_active",

@@ -13,6 +13,13 @@ class UserForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=20, required=False)
+    team = forms.CharField(
+        max_length=64,
+        required=False,
+        help_text="People with the same team name read each other's records where their "
+        "role's read scope is Team.",
+        widget=forms.TextInput(attrs={"list": "team-names", "autocomplete": "off"}),
+    )
     role = forms.ModelChoiceField(queryset=Role.objects.all(), empty_label="Choose a role")
     is_active = forms.BooleanField(required=False, initial=True, label="Active (may sign in)")
     password = forms.CharField(

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from clientdesk.core.permissions import Access, Module
+from clientdesk.core.scopes import Capability, ReadScope
 
 
 class Role(models.Model):
@@ -43,6 +44,9 @@ class RoleModuleAccess(models.Model):
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="module_access")
     module = models.CharField(max_length=32, choices=Module.choices)
     level = models.PositiveSmallIntegerField(choices=Access.choices, default=Access.NONE)
+    # Which rows the role reads in this module (``clientdesk.core.scopes``); only the
+    # modules in ``SCOPED_MODULES`` use it, the others read whole.
+    read_scope = models.CharField(max_length=8, choices=ReadScope.choices, default=ReadScope.ALL)
 
     class Meta:
         constraints = [
@@ -51,6 +55,22 @@ class RoleModuleAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.module}={self.get_level_display()}"
+
+
+class RoleCapability(models.Model):
+    """One capability a role holds (``clientdesk.core.scopes.Capability``): a rule that
+    code once wrote as a role slug, now ticked on the role matrix."""
+
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="capabilities")
+    capability = models.CharField(max_length=32, choices=Capability.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "capability"], name="unique_role_capability"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.capability}"
 
 
 class ApiToken(models.Model):
@@ -73,6 +93,9 @@ class ApiToken(models.Model):
 class User(AbstractUser):
     role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT)
     phone = models.CharField(max_length=20, blank=True)
+    # The user's team for read scope "team" (same non-empty name = same team); set by an
+    # Admin on the user page. Blank: a team of one.
+    team = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,10 +11,11 @@ from django.db.models import Q
 
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, require
+from clientdesk.core.scopes import SCOPED_MODULES, Capability, ReadScope
 from clientdesk.core.validators import normalize_email
 
 from . import tokens
-from .models import ApiToken, Role, RoleModuleAccess
+from .models import ApiToken, Role, RoleCapability, RoleModuleAccess
 
 
 def set_role_access(
@@ -24,45 +25,62 @@ def set_role_access(
     levels: Mapping[str, int],
     can_view_sensitive: bool,
     edit_scope: str,
+    read_scopes: Mapping[str, str] | None = None,
+    capabilities: Iterable[str] | None = None,
     requires_two_factor: bool | None = None,
 ) -> Role:
-    """Replace a role's module levels and flags; one audit record with the differences.
-
-    ``requires_two_factor`` None keeps the role's current two-factor requirement.
-    """
+    """Replace a role's module levels, read scopes, capabilities and flags; one audit record
+    with the differences. ``read_scopes`` / ``capabilities`` / ``requires_two_factor`` left
+    out keep what is stored."""
     require(actor, Module.ADMINISTRATION, Access.WRITE)
+    read_scopes = dict(read_scopes or {})
     bad = {m for m in levels if m not in Module.values}
     bad |= {m for m, lvl in levels.items() if lvl not in Access.values}
-    if bad or edit_scope not in Role.EditScope.values:
-        raise ValidationError("Unknown module, level or scope.")
+    bad |= {
+        m for m, sc in read_scopes.items() if m not in SCOPED_MODULES or sc not in ReadScope.values
+    }
+    wanted = None if capabilities is None else set(capabilities)
+    if bad or edit_scope not in Role.EditScope.values or (wanted or set()) - set(Capability.values):
+        raise ValidationError("Unknown module, level, scope or capability.")
     with transaction.atomic():
         role = Role.objects.select_for_update().get(pk=role.pk)
-        before: dict[str, Any] = {r.module: r.level for r in role.module_access.all()}
-        before.update(
-            can_view_sensitive=role.can_view_sensitive,
-            edit_scope=role.edit_scope,
-            requires_two_factor=role.requires_two_factor,
-        )
-        if requires_two_factor is None:
-            requires_two_factor = role.requires_two_factor
-        for module, level in levels.items():
-            RoleModuleAccess.objects.update_or_create(
-                role=role, module=module, defaults={"level": level}
+        rows = {r.module: r for r in role.module_access.all()}
+        held = set(role.capabilities.values_list("capability", flat=True))
+        before = _role_state(role, rows, held)
+        for module in set(levels) | set(read_scopes):
+            row = rows.get(module) or RoleModuleAccess(role=role, module=module)
+            new = (levels.get(module, row.level), read_scopes.get(module, row.read_scope))
+            if row.pk is None or new != (row.level, row.read_scope):
+                row.level, row.read_scope = new
+                row.save()
+            rows[module] = row
+        if wanted is not None:
+            role.capabilities.exclude(capability__in=wanted).delete()
+            RoleCapability.objects.bulk_create(
+                [RoleCapability(role=role, capability=c) for c in sorted(wanted - held)]
             )
+            held = wanted
         role.can_view_sensitive, role.edit_scope = can_view_sensitive, edit_scope
-        role.requires_two_factor = requires_two_factor
+        if requires_two_factor is not None:
+            role.requires_two_factor = requires_two_factor
         role.save(update_fields=["can_view_sensitive", "edit_scope", "requires_two_factor"])
-        after = {
-            **before,
-            **levels,
-            "can_view_sensitive": can_view_sensitive,
-            "edit_scope": edit_scope,
-            "requires_two_factor": requires_two_factor,
-        }
-        changes = audit.diff(before, after)
+        changes = audit.diff(before, _role_state(role, rows, held))
         if changes:
             audit.record(actor=actor, action="permission_change", target=role, changes=changes)
     return role
+
+
+def _role_state(role: Role, rows: Mapping[str, RoleModuleAccess], held: set[str]) -> dict[str, Any]:
+    """What the audit record compares: levels, read scopes (``<module>_read``), flags."""
+    state: dict[str, Any] = {m: r.level for m, r in rows.items()}
+    state.update({f"{m}_read": r.read_scope for m, r in rows.items() if m in SCOPED_MODULES})
+    state.update(
+        can_view_sensitive=role.can_view_sensitive,
+        edit_scope=role.edit_scope,
+        requires_two_factor=role.requires_two_factor,
+        capabilities=", ".join(sorted(held)),
+    )
+    return state
 
 
 def issue_api_token(user: Any, *, actor: Any, rotate: bool = False) -> str:
@@ -87,11 +105,29 @@ def issue_api_token(user: Any, *, actor: Any, rotate: bool = False) -> str:
 
 # --- users -----------------------------------------------------------------------------------
 
-USER_FIELDS = ("username", "first_name", "last_name", "email", "phone", "role", "is_active")
+USER_FIELDS = ("username", "first_name", "last_name", "email", "phone", "team", "role", "is_active")
+
+
+def _administers() -> Q:
+    """Users who may manage users and roles: Users & roles at Read & Write on the matrix
+    (the Admin role by default). The lock-out guard below keeps one of them active."""
+    managing = RoleModuleAccess.objects.filter(
+        module=Module.ADMINISTRATION, level=Access.WRITE
+    ).values("role_id")
+    return Q(is_superuser=True) | Q(role_id__in=managing)
 
 
 def _is_admin(user: Any) -> bool:
-    return bool(user.is_superuser or (user.role_id and user.role.slug == "admin"))
+    """Read from the role as stored, not the cached access of the request's user: the
+    role may have just been changed in memory."""
+    if user.is_superuser:
+        return True
+    return bool(
+        user.role_id
+        and RoleModuleAccess.objects.filter(
+            role_id=user.role_id, module=Module.ADMINISTRATION, level=Access.WRITE
+        ).exists()
+    )
 
 
 def _validate_user(user: Any, data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -140,6 +176,11 @@ def _validate_user(user: Any, data: Mapping[str, Any], *, creating: bool) -> dic
             if found is None:
                 errors["role"] = ["Unknown role."]
             clean["role"] = found
+    if "team" in data:
+        # One spelling per team: read scope "team" matches the name exactly.
+        clean["team"] = " ".join(str(data["team"] or "").split())
+        if len(clean["team"]) > 64:
+            errors["team"] = ["Keep the team name under 64 characters."]
     if "is_active" in data:
         clean["is_active"] = bool(data["is_active"])
     if errors:
@@ -201,7 +242,7 @@ def update_user(user: Any, *, actor: Any, data: Mapping[str, Any]) -> Any:
                 get_user_model()
                 .objects.filter(is_active=True)
                 .exclude(pk=user.pk)
-                .filter(Q(is_superuser=True) | Q(role__slug="admin"))
+                .filter(_administers())
             )
             if not others.exists():
                 raise ValidationError({"role": ["The last active Admin must stay an Admin."]})

@@ -11,12 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.scopes import SCOPED_MODULES, Capability, ReadScope
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 
 from . import lockout, services, sessions, two_factor
 from .filtersets import UserFilterSet
 from .forms import PasswordForm, UserForm
-from .models import ApiToken, Role, User
+from .models import ApiToken, Role, RoleModuleAccess, User
 from .tables import UserTable
 
 
@@ -26,16 +27,22 @@ def _flag(raw: str | None) -> bool | None:
 
 
 class RoleMatrixView(ModuleView):
-    """Admins edit None / Read / Read & Write per role (columns) and module (rows)."""
+    """Admins edit, per role (columns) and module (rows), None / Read / Read & Write and,
+    for modules with owned rows, the read scope (own / team / all); below, the role's flags
+    and capabilities."""
 
     module = "administration"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        roles = list(Role.objects.prefetch_related("module_access"))
-        levels = {(a.role_id, a.module): a.level for r in roles for a in r.module_access.all()}
+        roles = list(Role.objects.prefetch_related("module_access", "capabilities"))
+        stored = {(a.role_id, a.module): a for r in roles for a in r.module_access.all()}
         rows = [
-            (module, [(role, levels.get((role.pk, module.value), 0)) for role in roles])
-            for module in Module
+            (module, module in SCOPED_MODULES, _cells(roles, stored, module)) for module in Module
+        ]
+        held = {(c.role_id, c.capability) for r in roles for c in r.capabilities.all()}
+        capability_rows = [
+            (capability, [(role, (role.pk, capability.value) in held) for role in roles])
+            for capability in Capability
         ]
         return render(
             request,
@@ -43,7 +50,9 @@ class RoleMatrixView(ModuleView):
             {
                 "roles": roles,
                 "rows": rows,
+                "capability_rows": capability_rows,
                 "levels": Access.choices,
+                "read_scopes": ReadScope.choices,
                 "scopes": Role.EditScope.choices,
                 "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
             },
@@ -53,8 +62,8 @@ class RoleMatrixView(ModuleView):
         with transaction.atomic():
             for role in Role.objects.prefetch_related("module_access"):
                 # A role whose column the form did not carry (every column has a scope
-                # select) is left alone, and a missing level keeps the stored one: an empty
-                # or partial POST must never wipe everyone's access.
+                # select) is left alone, and a missing level or read scope keeps the stored
+                # one: an empty or partial POST must never wipe everyone's access.
                 if f"scope_{role.pk}" not in request.POST:
                     continue
                 stored = {a.module: a.level for a in role.module_access.all()}
@@ -65,6 +74,18 @@ class RoleMatrixView(ModuleView):
                         levels[module.value] = stored.get(module.value, Access.NONE)
                     else:
                         levels[module.value] = int(raw) if raw.isascii() and raw.isdigit() else -1
+                read_scopes = {
+                    m.value: request.POST[f"read_{role.pk}_{m.value}"]
+                    for m in SCOPED_MODULES
+                    if f"read_{role.pk}_{m.value}" in request.POST
+                }
+                # The capability checkboxes travel with a marker: without it (an older or
+                # partial form) the role keeps its capabilities.
+                capabilities = (
+                    request.POST.getlist(f"capability_{role.pk}")
+                    if f"capabilities_{role.pk}" in request.POST
+                    else None
+                )
                 services.set_role_access(
                     role,
                     actor=request.user,
@@ -72,6 +93,8 @@ class RoleMatrixView(ModuleView):
                     can_view_sensitive=request.POST.get(f"sensitive_{role.pk}") == "on",
                     edit_scope=request.POST.get(f"scope_{role.pk}", role.edit_scope),
                     requires_two_factor=_flag(request.POST.get(f"two_factor_{role.pk}")),
+                    read_scopes=read_scopes,
+                    capabilities=capabilities,
                 )
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -84,6 +107,18 @@ class RoleMatrixView(ModuleView):
             return response
         messages.success(request, "Role access saved.")
         return redirect("accounts:roles")
+
+
+def _cells(
+    roles: list[Role], stored: dict[tuple[int, str], RoleModuleAccess], module: Module
+) -> list[tuple[Role, int, str]]:
+    """(role, level, read scope) of one matrix row; a missing row reads None / all."""
+    cells = []
+    for role in roles:
+        access = stored.get((role.pk, module.value))
+        level = access.level if access else Access.NONE.value
+        cells.append((role, level, access.read_scope if access else ReadScope.ALL.value))
+    return cells
 
 
 class UserListView(ObjectListView):
@@ -144,9 +179,14 @@ class UserCreateView(ModuleView):
         return self._render(request, form, status=400)
 
     def _render(self, request: HttpRequest, form: UserForm, status: int = 200) -> HttpResponse:
-        return render(
-            request, "accounts/user_form.html", {"form": form, "title": "New user"}, status=status
-        )
+        context = {"form": form, "title": "New user", "team_names": _team_names()}
+        return render(request, "accounts/user_form.html", context, status=status)
+
+
+def _team_names() -> list[str]:
+    """The teams in use, offered as suggestions so one team keeps one spelling."""
+    names = User.objects.exclude(team="").order_by("team").values_list("team", flat=True)
+    return list(names.distinct())
 
 
 def _edit_form(user: User) -> UserForm:
@@ -245,6 +285,7 @@ class UserEditView(ModuleView):
                 "password_form": password_form or PasswordForm(),
                 "tokens": list(ApiToken.objects.filter(user=user).order_by("-created_at")),
                 "new_key": key,
+                "team_names": _team_names(),
                 "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),
                 "device": two_factor.device_for(user),
                 "two_factor_required": two_factor.is_required(user),

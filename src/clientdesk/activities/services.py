@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from clientdesk.core import audit
 from clientdesk.core.masking import scrub
-from clientdesk.core.permissions import Access, edits_only_own, has_access, require
+from clientdesk.core.permissions import Access, Module, edits_only_own, has_access, require
+from clientdesk.core.scopes import apply_scope, scope_q
 
 from .models import MANUAL_KINDS, Activity, Kind
 
@@ -58,15 +60,71 @@ KIND_MODULES = {Kind.TICKET: "tickets", Kind.MESSAGE: "messages", Kind.CALL: "ca
 
 
 def visible_activities(user: Any) -> Any:
-    """Activities this user may see: no ticket/message/call entries without that module,
-    and for a role limited to its own records, only the calls it logged itself."""
+    """Activities this user may see: no ticket/message/call entries without that module;
+    call entries by the read scope of calls (own: the calls the user logged); and the
+    read scope of activities (own: written by the user or about a record the user owns)."""
     queryset = Activity.objects.all()
     hidden = [kind for kind, module in KIND_MODULES.items() if not has_access(user, module)]
     if hidden:
         queryset = queryset.exclude(kind__in=hidden)
-    if Kind.CALL not in hidden and edits_only_own(user):
-        queryset = queryset.exclude(Q(kind=Kind.CALL) & ~Q(actor=user))
-    return queryset
+    calls = scope_q(user, Module.CALLS, "actor") if Kind.CALL not in hidden else None
+    if calls is not None:
+        queryset = queryset.exclude(Q(kind=Kind.CALL) & ~calls)
+    return apply_scope(queryset, user, Module.ACTIVITIES, "actor", extra=_about_own_records)
+
+
+def _about_own_records(who: Any) -> Q:
+    """Activities about what the user (or team) owns: customers assigned, leads owned,
+    tickets assigned (``who`` from ``clientdesk.core.scopes.scope_q``)."""
+    from clientdesk.leads.models import Lead
+    from clientdesk.tickets.models import TicketAssignment
+
+    as_text = Cast("pk", output_field=CharField())
+    leads = Lead.objects.filter(who("owner")).annotate(key=as_text).values("key")
+    tickets = (
+        TicketAssignment.objects.filter(who("user"))
+        .annotate(key=Cast("ticket_id", output_field=CharField()))
+        .values("key")
+    )
+    return (
+        who("customer__assigned_to")
+        | Q(subject_type="leads.lead", subject_id__in=leads)
+        | Q(subject_type="tickets.ticket", subject_id__in=tickets)
+    )
+
+
+def can_add_activity(user: Any, subject: Any) -> bool:
+    """ "+ Activity" on ``subject`` (a customer, lead or ticket): Activities write, and the
+    row rule of ticket comments: a role whose edit scope is "own" adds activities only to
+    records it owns: a customer assigned to it (or one it may contact, e.g. through an
+    open ticket assigned to it), a lead it owns, a ticket assigned to it."""
+    if not has_access(user, Module.ACTIVITIES, Access.WRITE):
+        return False
+    if not edits_only_own(user):
+        return True
+    owns = OWNERSHIP.get(subject._meta.label_lower)
+    return bool(owns and owns(user, subject))
+
+
+def _owns_customer(user: Any, customer: Any) -> bool:
+    from clientdesk.comms.services import CONTACT_RULES
+
+    if customer.assigned_to_id == user.pk:
+        return True
+    return any(rule(user, customer) for rule in CONTACT_RULES)
+
+
+def _owns_ticket(user: Any, ticket: Any) -> bool:
+    from clientdesk.tickets.models import TicketAssignment
+
+    return TicketAssignment.objects.filter(ticket_id=ticket.pk, user_id=user.pk).exists()
+
+
+OWNERSHIP: dict[str, Callable[[Any, Any], bool]] = {
+    "customers.customer": _owns_customer,
+    "leads.lead": lambda user, lead: lead.owner_id == user.pk,
+    "tickets.ticket": _owns_ticket,
+}
 
 
 def timeline(subject: Any, user: Any = None) -> Any:
@@ -89,8 +147,11 @@ def timeline(subject: Any, user: Any = None) -> Any:
 def add_manual_activity(
     customer: Any, *, actor: Any, kind: str, body: str, subject: Any = None
 ) -> Activity:
-    """ "+ Activity": a note, call, WhatsApp message or meeting typed by a user."""
+    """ "+ Activity": a note, call, WhatsApp message or meeting typed by a user, on a
+    record the user may annotate (``can_add_activity``)."""
     require(actor, "activities", Access.WRITE)
+    if not can_add_activity(actor, subject if subject is not None else customer):
+        raise PermissionDenied("You may add activities only to records assigned to you.")
     errors: dict[str, str] = {}
     if kind not in MANUAL_KINDS:
         errors["kind"] = "Choose note, call, WhatsApp message or meeting."
@@ -113,7 +174,7 @@ def add_manual_activity(
     return activity
 
 
-__all__ = ["Kind", "add_manual_activity", "log_activity", "timeline"]
+__all__ = ["Kind", "add_manual_activity", "can_add_activity", "log_activity", "timeline"]
 
 
 # --- last-activity dates after bulk intake ----------------------------------------------------

@@ -22,7 +22,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from clientdesk.core.permissions import Access, Module, edits_only_own, has_access
+from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.scopes import apply_scope
 
 
 class Direction(models.TextChoices):
@@ -69,14 +70,12 @@ class CallLogQuerySet(models.QuerySet["CallLog"]):
     def visible_to(self, user: Any) -> CallLogQuerySet:
         """The only way pages and the API list calls.
 
-        A role with edit scope "own" (Sales, Support) sees the calls the user made or
-        took; Managers, Compliance and Admins see every call.
+        The role's read scope for calls decides: own (Sales and Support by default) the
+        calls the user made or took, team those of the user's team, all every call.
         """
         if not has_access(user, Module.CALLS, Access.READ):
             return self.none()
-        if edits_only_own(user):
-            return self.filter(staff=user)
-        return self
+        return apply_scope(self, user, Module.CALLS, "staff")
 
     def for_list(self) -> CallLogQuerySet:
         return self.select_related("staff", "customer", "lead")

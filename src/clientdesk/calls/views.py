@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from clientdesk.core.permissions import Access, Module, edits_only_own, has_access
+from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.scopes import ReadScope, read_scope
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 from clientdesk.customers.models import Customer
 from clientdesk.customers.selectors import customer_for
@@ -58,7 +59,8 @@ class CallListView(ObjectListView):
         user = self.request.user
         return {
             "can_log": has_access(user, Module.CALLS, Access.WRITE),
-            "own_only": edits_only_own(user),
+            "own_only": read_scope(user, Module.CALLS) == ReadScope.OWN,
+            "team_only": read_scope(user, Module.CALLS) == ReadScope.TEAM,
         }
 
     def export_rows(self, queryset: QuerySet[CallLog]) -> tuple[list[str], Iterable[Any]]:
@@ -186,5 +188,5 @@ def customer_tab_context(request: HttpRequest, customer: Customer) -> dict[str, 
     return {
         "call_page": page,
         "can_log_call": has_access(request.user, Module.CALLS, Access.WRITE),
-        "calls_own_only": edits_only_own(request.user),
+        "calls_own_only": read_scope(request.user, Module.CALLS) == ReadScope.OWN,
     }

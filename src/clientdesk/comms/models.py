@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clientdesk.core.permissions import Access, has_access
+from clientdesk.core.scopes import apply_scope
 
 
 class Channel(models.TextChoices):
@@ -75,10 +76,12 @@ STATUS_TONES: dict[str, str] = {
 
 class MessageQuerySet(models.QuerySet["Message"]):
     def visible_to(self, user: Any) -> MessageQuerySet:
-        """The only way pages and the API list messages: Messages and Customers readable."""
+        """The only way pages and the API list messages: Messages and Customers readable,
+        and the role's read scope for messages (own: sent by the user or to a customer
+        assigned to the user; every default role reads all)."""
         if not (has_access(user, "messages", Access.READ) and has_access(user, "customers")):
             return self.none()
-        return self
+        return apply_scope(self, user, "messages", "created_by", "customer__assigned_to")
 
     def for_list(self) -> MessageQuerySet:
         return self.select_related("customer", "created_by")

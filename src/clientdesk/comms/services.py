@@ -24,11 +24,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clientdesk.accounts.roles import PRIVILEGED_ROLES
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import log_activity
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
+from clientdesk.core.scopes import Capability, has_capability
 
 from . import events, providers, rendering
 from .models import (
@@ -72,7 +72,7 @@ def require_contact(user: Any, customer: Any) -> None:
 def can_edit_templates(user: Any) -> bool:
     if not has_access(user, MODULE, Access.WRITE):
         return False
-    return bool(user.is_superuser or (user.role_id and user.role.slug in PRIVILEGED_ROLES))
+    return has_capability(user, Capability.EDIT_TEMPLATES)
 
 
 # --- addresses and preferences -----------------------------------------------------------
@@ -474,9 +474,21 @@ def retry_due(*, limit: int = 500) -> int:
 # --- callbacks from providers and the customer's app -------------------------------------
 
 
+def can_post_receipts(user: Any) -> bool:
+    """Delivery and read receipts come from the providers and the customer's app, through
+    a service account whose role has the integration capability (the Integration role by
+    default), never from staff: a receipt is evidence that a customer was reached."""
+    return has_access(user, MODULE, Access.WRITE) and has_capability(user, Capability.INTEGRATION)
+
+
+def _require_receipts(user: Any) -> None:
+    if not can_post_receipts(user):
+        raise PermissionDenied("Only a provider integration may post delivery or read receipts.")
+
+
 def mark_delivered(message: Message, *, actor: Any, provider_message_id: str = "") -> Message:
-    """A provider's delivery receipt; repeating it changes nothing."""
-    require(actor, MODULE, Access.WRITE)
+    """A provider's delivery receipt; repeating it changes nothing. Audited."""
+    _require_receipts(actor)
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message.pk)
         if provider_message_id and provider_message_id != message.provider_message_id:
@@ -485,23 +497,32 @@ def mark_delivered(message: Message, *, actor: Any, provider_message_id: str = "
             )
         if message.status == MessageStatus.DELIVERED:
             return message
-        now = timezone.now()
+        now, before = timezone.now(), message.status
         message.delivered_at = now
         _move(message, MessageStatus.DELIVERED, "delivery receipt from the provider", now)
+        _audit_receipt(message, actor, {"status": {"old": before, "new": message.status}})
     return message
 
 
 def mark_read(message: Message, *, actor: Any) -> Message:
-    """The customer opened an in-app message; the first read counts."""
-    require(actor, MODULE, Access.WRITE)
+    """The customer opened an in-app message; the first read counts (and is audited)."""
+    _require_receipts(actor)
     if message.channel != Channel.IN_APP:
         raise ValidationError({"channel": "Only in-app messages can be marked read."})
     if message.status not in (MessageStatus.SENT, MessageStatus.DELIVERED):
         raise ValidationError({"status": "This message has not reached the app."})
-    if message.read_at is None:
-        message.read_at = timezone.now()
-        Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=message.read_at)
+    with transaction.atomic():
+        now = timezone.now()
+        if Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now):
+            message.read_at = now
+            _audit_receipt(message, actor, {"read_at": {"old": None, "new": now.isoformat()}})
+        elif message.read_at is None:
+            message.read_at = Message.objects.values_list("read_at", flat=True).get(pk=message.pk)
     return message
+
+
+def _audit_receipt(message: Message, actor: Any, changes: dict[str, Any]) -> None:
+    audit.record(actor=actor, action="update", target=message, changes=changes)
 
 
 # --- templates ---------------------------------------------------------------------------

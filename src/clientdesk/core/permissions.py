@@ -48,9 +48,13 @@ def access_map(user: Any) -> dict[str, int]:
     else:
         from clientdesk.accounts.models import RoleModuleAccess
 
-        result = dict(
-            RoleModuleAccess.objects.filter(role_id=user.role_id).values_list("module", "level")
+        rows = RoleModuleAccess.objects.filter(role_id=user.role_id).values_list(
+            "module", "level", "read_scope"
         )
+        result, scopes = {}, {}
+        for module, level, scope in rows:
+            result[module], scopes[module] = level, scope
+        user._read_scopes = scopes  # read by ``clientdesk.core.scopes.read_scope``
     user._module_access = result
     return result
 

@@ -1146,7 +1146,9 @@ class RelationshipSeeder:
             rng = self._rng("note", k)
             customer = rng.choice(self.active)
             kind = NOTE_KINDS.pick(rng)
-            actor = self._owner_of(customer) if rng.random() < 0.85 else self.support
+            # Sales and Support note only on their own records (the row rule of ticket
+            # comments); a Manager notes on any customer.
+            actor = self._owner_of(customer) if rng.random() < 0.85 else self.manager
             action = partial(add_manual_activity, customer, actor=actor, kind=kind,
                              body=rng.choice(NOTES[kind]))  # fmt: skip
             plan = Plan().then(ZERO, action)

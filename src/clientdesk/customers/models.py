@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from clientdesk.core.crypto import EncryptedDateField, EncryptedTextField
 from clientdesk.core.permissions import Access, has_access
+from clientdesk.core.scopes import apply_scope
 
 SENSITIVE_FIELDS = ("date_of_birth", "pan", "aadhaar", "id_number", "bank_account_number")
 HASHED_FIELDS = ("pan", "aadhaar", "id_number")
@@ -120,10 +121,11 @@ class RiskLevel(models.TextChoices):
 
 class CustomerQuerySet(models.QuerySet["Customer"]):
     def visible_to(self, user: Any) -> CustomerQuerySet:
-        """The only way pages and the API list customers."""
+        """The only way pages and the API list customers: Customers access and the role's
+        read scope (own: assigned to the user; every default role reads all)."""
         if not has_access(user, "customers", Access.READ):
             return self.none()
-        return self
+        return apply_scope(self, user, "customers", "assigned_to")
 
     def for_list(self) -> CustomerQuerySet:
         return self.select_related("assigned_to")

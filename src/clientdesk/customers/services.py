@@ -29,6 +29,7 @@ from clientdesk.core.permissions import (
     has_access,
     require,
 )
+from clientdesk.core.scopes import Capability, has_capability
 
 from .models import (
     HASHED_FIELDS,
@@ -42,7 +43,6 @@ from .models import (
 )
 
 MODULE = "customers"
-PRIVILEGED_ROLE_SLUGS = {"manager", "admin"}
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -487,9 +487,7 @@ def review_profile(
 
 
 def _is_privileged(user: Any) -> bool:
-    if user.is_superuser:
-        return True
-    return bool(user.role_id and user.role.slug in PRIVILEGED_ROLE_SLUGS)
+    return has_capability(user, Capability.LIFT_BLOCK)
 
 
 def reveal(customer: Customer, *, actor: Any, field: str) -> str:

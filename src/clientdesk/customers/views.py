@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clientdesk.activities.models import Kind
-from clientdesk.activities.services import add_manual_activity, timeline
+from clientdesk.activities.services import add_manual_activity, can_add_activity, timeline
 from clientdesk.core.masking import mask
 from clientdesk.core.permissions import Access, can_view_sensitive, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
@@ -181,7 +181,7 @@ def activities_context(request: HttpRequest, customer: Customer) -> dict[str, An
         "activity_page": page,
         "kind": kind,
         "kinds": Kind.choices,
-        "activity_form": ActivityForm(),
+        "activity_form": ActivityForm() if can_add_activity(request.user, customer) else None,
         "activity_action": reverse("customers:add_activity", args=[customer.pk]),
     }
 

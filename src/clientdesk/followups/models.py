@@ -22,7 +22,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from clientdesk.core.permissions import Access, Module, edits_only_own, has_access
+from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.scopes import apply_scope
 
 
 class Priority(models.TextChoices):
@@ -70,14 +71,13 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def visible_to(self, user: Any) -> TaskQuerySet:
         """The only way pages and the API list tasks.
 
-        Roles that edit only their own records (Sales, Support) see the tasks assigned to
-        them or created by them; the others see every task.
+        The role's read scope for tasks decides: own (Sales and Support by default) the
+        tasks assigned to or created by the user, team those of the user's team, all every
+        task.
         """
         if not has_access(user, Module.TASKS, Access.READ):
             return self.none()
-        if edits_only_own(user):
-            return self.filter(Q(assignee=user) | Q(created_by=user))
-        return self
+        return apply_scope(self, user, Module.TASKS, "assignee", "created_by")
 
     def open(self) -> TaskQuerySet:
         return self.filter(status__in=OPEN_STATUSES)

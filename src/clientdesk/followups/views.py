@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from clientdesk.core.permissions import Access, Module, edits_only_own, has_access
+from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.scopes import ReadScope, read_scope
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 from clientdesk.customers.models import Customer
 
@@ -69,7 +70,8 @@ class TaskListView(ObjectListView):
         user = self.request.user
         return {
             "can_add": has_access(user, Module.TASKS, Access.WRITE),
-            "own_only": edits_only_own(user),
+            "own_only": read_scope(user, Module.TASKS) == ReadScope.OWN,
+            "team_only": read_scope(user, Module.TASKS) == ReadScope.TEAM,
         }
 
     def export_rows(self, queryset: QuerySet[Task]) -> tuple[list[str], Iterable[Any]]:

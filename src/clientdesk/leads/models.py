@@ -35,6 +35,7 @@ from django.db.models import Q
 
 from clientdesk.core.crypto import EncryptedTextField
 from clientdesk.core.permissions import Access, has_access
+from clientdesk.core.scopes import apply_scope
 
 SENSITIVE_FIELDS = ("pan", "aadhaar")
 
@@ -135,11 +136,12 @@ class AccountType(models.TextChoices):
 
 class LeadQuerySet(models.QuerySet["Lead"]):
     def visible_to(self, user: Any) -> LeadQuerySet:
-        """The only way pages and the API list leads (everyone with Leads access reads all;
-        the row rule limits writes, see ``services.can_edit``)."""
+        """The only way pages, exports, search and the API list leads: Leads access, and the
+        role's read scope for leads (own: the user owns the lead; the guide's Sales default).
+        The row rule for writes is ``services.can_edit``."""
         if not has_access(user, "leads", Access.READ):
             return self.none()
-        return self
+        return apply_scope(self, user, "leads", "owner")
 
     def for_list(self) -> LeadQuerySet:
         return self.select_related("owner")

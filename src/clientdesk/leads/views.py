@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from clientdesk.activities.models import Kind
-from clientdesk.activities.services import add_manual_activity, timeline
+from clientdesk.activities.services import add_manual_activity, can_add_activity, timeline
 from clientdesk.core.masking import mask
 from clientdesk.core.permissions import Access, edits_only_own, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, safe_next
@@ -210,7 +210,7 @@ class LeadDetailView(ModuleView):
         activities = timeline(lead, request.user)
         if kind in Kind.values:
             activities = activities.filter(kind=kind)
-        can_add_activity = has_access(user, "activities", Access.WRITE)
+        may_note = can_add_activity(user, lead)
         context = {
             "lead": lead,
             "can_edit": services.can_edit(user, lead),
@@ -224,10 +224,8 @@ class LeadDetailView(ModuleView):
             "activity_page": Paginator(activities, 25).get_page(request.GET.get("page")),
             "kind": kind,
             "kinds": Kind.choices,
-            "activity_form": ActivityForm() if can_add_activity else None,
-            "activity_action": (
-                reverse("leads:add_activity", args=[lead.pk]) if can_add_activity else ""
-            ),
+            "activity_form": ActivityForm() if may_note else None,
+            "activity_action": reverse("leads:add_activity", args=[lead.pk]) if may_note else "",
         }
         return render(request, "leads/lead_detail.html", context)
 

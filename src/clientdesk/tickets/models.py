@@ -27,6 +27,7 @@ from django.db.models import Q
 
 from clientdesk.core.permissions import Access, has_access
 from clientdesk.core.stored_files import EncryptedFileMixin
+from clientdesk.core.scopes import apply_scope
 
 
 class Status(models.TextChoices):
@@ -150,13 +151,18 @@ class SLAPolicy(models.Model):
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def visible_to(self, user: Any) -> TicketQuerySet:
-        """The only way pages and the API list tickets: everyone with Tickets access reads all.
+        """The only way pages and the API list tickets: Tickets access and the role's read
+        scope (own: the user is an assignee; every default role reads the whole queue).
 
         Writing is narrower (``services.can_edit``: Support users only their assigned tickets).
         """
         if not has_access(user, "tickets", Access.READ):
             return self.none()
-        return self
+
+        def assigned(who: Any) -> Q:
+            return Q(pk__in=TicketAssignment.objects.filter(who("user")).values("ticket_id"))
+
+        return apply_scope(self, user, "tickets", extra=assigned)
 
     def for_list(self) -> TicketQuerySet:
         return self.select_related("customer", "subject").prefetch_related("assignees")

@@ -33,6 +33,7 @@ from clientdesk.activities.services import log_activity
 from clientdesk.core import audit, stored_files
 from clientdesk.core.counters import next_values
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
+from clientdesk.core.scopes import Capability, role_ids_with
 from clientdesk.notifications.services import notify
 
 from . import sla
@@ -57,7 +58,6 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 MODULE = "tickets"
-SUPPORT_ROLE = "support"
 ROUND_ROBIN_COUNTER = "ticket_round_robin"
 SURVEY_VALID_FOR = dt.timedelta(days=14)
 MAX_DESCRIPTION = 10_000
@@ -311,13 +311,14 @@ def _retarget(ticket: Ticket, now: dt.datetime) -> list[str]:
 
 
 def pick_support_user(*, now: dt.datetime | None = None) -> Any:
-    """The active Support user who least recently received a ticket (never = first; ties by
-    id). Call inside a transaction: the counter row lock serializes concurrent picks."""
+    """The active user in the rotation (roles with the round-robin capability: Support by
+    default) who least recently received a ticket (never = first; ties by id). Call inside
+    a transaction: the counter row lock serializes concurrent picks."""
     seq = next_values(ROUND_ROBIN_COUNTER)[0]
     last = RoundRobinState.objects.filter(user=OuterRef("pk")).values("last_seq")[:1]
     user = (
         get_user_model()
-        .objects.filter(is_active=True, role__slug=SUPPORT_ROLE)
+        .objects.filter(is_active=True, role_id__in=role_ids_with(Capability.ROUND_ROBIN))
         .annotate(rotation=Coalesce(Subquery(last), 0))
         .order_by("rotation", "id")
         .first()
@@ -325,6 +326,19 @@ def pick_support_user(*, now: dt.datetime | None = None) -> Any:
     if user is not None:
         _mark_rotation([user], seq, now or timezone.now())
     return user
+
+
+def _in_rotation(users: list[Any]) -> list[Any]:
+    """Those of ``users`` whose role receives round-robin tickets (one query)."""
+    role_ids = {u.role_id for u in users if u.role_id}
+    if not role_ids:
+        return []
+    rotating = set(
+        role_ids_with(Capability.ROUND_ROBIN)
+        .filter(role_id__in=role_ids)
+        .values_list("role_id", flat=True)
+    )
+    return [u for u in users if u.role_id in rotating]
 
 
 def _mark_rotation(users: Iterable[Any], seq: int, now: dt.datetime) -> None:
@@ -347,8 +361,8 @@ def _add_assignees(
             for u in users
         ]
     )
-    support = [u for u in users if u.role_id and u.role.slug == SUPPORT_ROLE]
-    if rotate and support:
+    support = _in_rotation(users) if rotate else []
+    if support:
         _mark_rotation(support, next_values(ROUND_ROBIN_COUNTER)[0], now)
     for user in users:
         if user.pk != getattr(actor, "pk", None):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views import View
 
 from clientdesk.activities.models import Kind
-from clientdesk.activities.services import add_manual_activity, timeline
+from clientdesk.activities.services import add_manual_activity, can_add_activity, timeline
 from clientdesk.core.permissions import Access, has_access
 from clientdesk.core.views import (
     ModuleView,
@@ -223,7 +223,7 @@ def _timeline_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     activities = timeline(ticket, request.user)
     if kind in Kind.values:
         activities = activities.filter(kind=kind)
-    can_log = has_access(request.user, "activities", Access.WRITE)
+    can_log = can_add_activity(request.user, ticket)
     return {
         "activity_page": Paginator(activities, 20).get_page(request.GET.get("page")),
         "kind": kind,

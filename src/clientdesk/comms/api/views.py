@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -58,8 +58,10 @@ class MessageViewSet(
     @extend_schema(request=DeliveredSerializer, responses=MessageSerializer)
     @action(detail=True, methods=["post"])
     def delivered(self, request: Request, pk: str | None = None) -> Response:
-        """Delivery receipt from a provider (it calls with an API token)."""
-        message = self.get_object()
+        """Delivery receipt from a provider, which calls with the API token of a service
+        account whose role has the integration capability (the Integration role); staff
+        tokens get 403. Audited."""
+        message = self._receipt_target()
         body = DeliveredSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         message = services.mark_delivered(
@@ -72,9 +74,16 @@ class MessageViewSet(
     @extend_schema(request=None, responses=InAppMessageSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
-        """The customer opened an in-app message in the app."""
-        message = services.mark_read(self.get_object(), actor=request.user)
+        """The customer opened an in-app message in the app (posted by the app's service
+        account, as for `delivered`; staff get 403). Audited."""
+        message = services.mark_read(self._receipt_target(), actor=request.user)
         return Response(InAppMessageSerializer(message).data)
+
+    def _receipt_target(self) -> Message:
+        """Refuse staff before looking the message up (403 whether or not it exists)."""
+        if not services.can_post_receipts(self.request.user):
+            raise PermissionDenied("Only a provider integration may post receipts.")
+        return self.get_object()
 
 
 @extend_schema(
