@@ -35,8 +35,9 @@ from clientdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
-# Open to everyone by design: the login page itself, logging out, the API description.
-PUBLIC = {"login", "logout", "schema", "api-docs"}
+# Open to everyone by design: the login page itself, logging out, the API description, and
+# where browsers post Content-Security-Policy violation reports (no session, no CSRF token).
+PUBLIC = {"login", "logout", "schema", "api-docs", "csp-report"}
 # Checks a view makes on top of module access, named by the function the view itself calls.
 EXTRA_RULES = {"tickets:settings": "clientdesk.tickets.services.can_manage_settings"}
 METHODS = ("GET", "POST")

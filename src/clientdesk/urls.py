@@ -1,9 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from clientdesk.accounts.api import UserViewSet
+from clientdesk.core.csp import csp_report
 from clientdesk.core.home import home
 from clientdesk.core.views import SearchView
 from clientdesk.customers.api.views import CustomerViewSet
@@ -11,6 +12,11 @@ from clientdesk.customers.api.views import CustomerViewSet
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("users", UserViewSet, basename="user")
+
+# Split view: the start-up script is a separate request (?script), not inline code (CSP).
+api_docs = SpectacularSwaggerSplitView.as_view(
+    url_name="schema", template_name="core/swagger_ui.html"
+)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -39,5 +45,6 @@ urlpatterns = [
     path("api/v1/", include("clientdesk.screening.api.urls")),
     path("api/v1/", include("clientdesk.transactions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
+    path("csp-report/", csp_report, name="csp-report"),
 ]
