@@ -70,16 +70,28 @@ class CspWatch:
         self.violations.extend(f"{page.url}: {v}" for v in found)
 
     def visit(
-        self, page: Page, url: str, *, ready: str | None = None, any_status: bool = False
+        self,
+        page: Page,
+        url: str,
+        *,
+        ready: str | None = None,
+        any_status: bool = False,
+        timeout: float = 5_000,
     ) -> None:
         response = page.goto(url)
         assert response is not None
         assert any_status or response.status < 400, f"{url}: {response.status}"
-        page.wait_for_load_state("networkidle")
+        settle(page)
         if ready:
-            expect(page.locator(ready).first).to_be_attached()
+            expect(page.locator(ready).first).to_be_attached(timeout=timeout)
         self.collect(page)
         self.visited.append(f"{url} ({page.url.split('/', 3)[-1]})")
+
+
+def settle(page: Page) -> None:
+    """Wait for the page's load and for the htmx requests it started (hx-trigger="load")."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
 @pytest.fixture
@@ -219,13 +231,14 @@ def _profile_with_tabs(page: Page, watch: CspWatch, customer: Any) -> None:
         watch.visit(page, href)
 
 
-def _palette(page: Page, watch: CspWatch, term: str) -> None:
+def _palette(page: Page, watch: CspWatch, term: str, name: str) -> None:
     page.keyboard.press("Control+k")
     palette = page.locator("dialog#palette")
     expect(palette).to_be_visible()
     page.locator("#palette-input").fill(term)
     expect(palette.locator("a.palette-item").first).to_be_visible()
     watch.collect(page)
+    screenshot(page, f"csp-palette-{name}", full_page=False)
     page.keyboard.press("Escape")
 
 
@@ -275,7 +288,7 @@ def test_every_page_of_a_role_has_no_violation(
         watch.visit(page, href)
     _profile_with_tabs(page, watch, world["customer"])
     watch.visit(page, "/")
-    _palette(page, watch, "Kavya")
+    _palette(page, watch, "Kavya", role)
     print(f"{role}: {len(watch.visited)} pages, {len(watch.violations)} violations")
     assert not watch.violations, "\n".join(watch.violations)
 
@@ -289,11 +302,22 @@ def test_deep_pages_and_their_scripts_have_no_violation(
 
     # htmx list filters: a select asks at once, the search box as you type (no eval'd filter)
     watch.visit(page, "/customers/", ready="#list-results")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/customers/?" in r.url else None)
     with page.expect_response(re.compile(r"/customers/\?.*q=Kavya")):
         page.locator("#id_q").fill("Kavya")
     expect(page.locator("#list-results")).to_contain_text("Kavya Menon")
-    page.go_back()  # the unfiltered list again
-    expect(page.locator("#id_q")).to_have_value("")
+    page.locator("#id_q").press("Tab")  # its change event (on leaving) asks nothing more
+    settle(page)
+    assert len(asked) == 1, asked
+    with page.expect_response(re.compile(r"/customers/\?.*status=active")):
+        page.locator("#id_status input[value=active]").check()  # any other field asks at once
+    assert len(asked) == 2, asked
+    page.wait_for_url(re.compile(r"status=active"))
+    page.go_back()  # Back: the page reloads at the URL before (htmx keeps no snapshot)
+    settle(page)
+    expect(page.locator("#id_q")).to_have_value("Kavya")
+    expect(page.locator("#id_status input[value=active]")).not_to_be_checked()
     watch.collect(page)
 
     # tickets: bulk selection counts; the ticket page
@@ -313,7 +337,7 @@ def test_deep_pages_and_their_scripts_have_no_violation(
     card = page.locator(".board-card", has_text="Ravi Lead")
     card.locator("select[name=status]").select_option(index=1)
     card.get_by_role("button", name="Move").click()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     watch.collect(page)
     screenshot(page, "csp-lead-board")
     watch.visit(page, f"/leads/{lead.pk}/")
@@ -350,7 +374,7 @@ def test_deep_pages_and_their_scripts_have_no_violation(
     expect(range_fields.first).to_be_hidden()
     period.select_option("custom")
     expect(range_fields.first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     watch.collect(page)
     watch.visit(
         page, f"/customers/{customer.pk}/analytics/", ready="[data-chart][data-chart-drawn]"
@@ -362,11 +386,11 @@ def test_deep_pages_and_their_scripts_have_no_violation(
     screenshot(page, "csp-analytics")
     # htmx pushes the new period's URL; Back reloads the page (htmx keeps no snapshot, whose
     # canvases would carry inline sizes) and the charts are drawn again
-    with page.expect_response(re.compile(r"/analytics/\?")):
-        page.locator("#id_period").select_option(index=1)
-    page.wait_for_load_state("networkidle")
+    page.locator("#id_period").select_option("last_30_days")
+    page.wait_for_url(re.compile(r"/analytics/\?.*period=last_30_days"))
+    settle(page)
     page.go_back()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     expect(page.locator("[data-chart][data-chart-drawn]").first).to_be_visible()
     watch.collect(page)
     watch.visit(page, "/transactions/alerts/")
@@ -391,7 +415,7 @@ def test_deep_pages_and_their_scripts_have_no_violation(
     watch.visit(page, "/calls/", ready="#id_period")
     page.locator("#id_period").select_option("custom")
     expect(page.locator("#call-custom-range")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     watch.collect(page)
     watch.visit(page, "/notifications/")
     watch.visit(page, "/audit/")
@@ -399,7 +423,7 @@ def test_deep_pages_and_their_scripts_have_no_violation(
     watch.visit(page, "/tickets/settings/")
 
     # the API docs (Swagger UI from the sidecar, its start-up script a file of its own)
-    watch.visit(page, "/api/docs/", ready=".swagger-ui .opblock")
+    watch.visit(page, "/api/docs/", ready=".swagger-ui .opblock", timeout=60_000)  # schema
     screenshot(page, "csp-api-docs", full_page=False)
     print(f"admin deep walk: {len(watch.visited)} pages, {len(watch.violations)} violations")
     assert not watch.violations, "\n".join(watch.violations)
