@@ -321,3 +321,21 @@ def test_report_only_mode_sends_the_report_only_header(
     assert "Content-Security-Policy" not in response
     policy = response["Content-Security-Policy-Report-Only"]
     assert NONCE_IN_HEADER.search(policy) and "'unsafe-inline'" not in policy
+
+
+def test_a_views_own_no_store_is_kept(manager_client: Client, settings: Any) -> None:
+    """Private files (documents, attachments) set ``private, no-store`` themselves."""
+    from django.http import HttpResponse
+    from django.urls import path
+
+    from clientdesk.core.views import private_file
+
+    def download(request: Any) -> HttpResponse:
+        return private_file(HttpResponse(b"%PDF-1.7", content_type="application/pdf"))
+
+    urlconf = type("Urls", (), {"urlpatterns": [path("file/", download)]})
+    settings.ROOT_URLCONF = urlconf
+    response = manager_client.get("/file/")
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert "camera=()" in response["Permissions-Policy"]

@@ -84,6 +84,7 @@ class NoStoreForSignedInMiddleware:
         if (
             user is not None
             and user.is_authenticated
+            and "no-store" not in response.get("Cache-Control", "")  # a view's own is kept
             and not request.path.startswith(settings.STATIC_URL or "/static/")
         ):
             add_never_cache_headers(response)
