@@ -37,8 +37,9 @@ pytestmark = pytest.mark.django_db
 
 # Open to everyone by design: the login page itself, logging out, the API description; the
 # load balancer's probes; /metrics is guarded by token or address, not a login
-# (tests/ops/test_metrics.py).
-PUBLIC = {"login", "logout", "schema", "api-docs", "healthz", "readyz", "metrics"}
+# (tests/ops/test_metrics.py); where browsers post Content-Security-Policy violation reports
+# (no session, no CSRF token).
+PUBLIC = {"login", "logout", "schema", "api-docs", "healthz", "readyz", "metrics", "csp-report"}
 # Checks a view makes on top of module access, named by the function the view itself calls.
 EXTRA_RULES = {"tickets:settings": "clientdesk.tickets.services.can_manage_settings"}
 # The same, for the writing methods only (a GET of these answers 405 to everyone).

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_htmx",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "clientdesk.core",
@@ -108,10 +110,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy with a per-request nonce
+    "clientdesk.core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clientdesk.core.middleware.NoStoreForSignedInMiddleware",  # after auth: reads request.user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -362,6 +367,52 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy, Permissions-Policy, Cache-Control (issue 11; docs/ui.md "Content
+# Security Policy", docs/decisions/headers.md). Scripts and styles come from our own origin;
+# an inline block that must stay carries the request's nonce ({{ request.csp_nonce }}). There is
+# no 'unsafe-inline' and no 'unsafe-eval'. CSP_REPORT_ONLY=true sends the same policy as
+# Content-Security-Policy-Report-Only instead (to try a change on live traffic first); either
+# way browsers POST what they refused to CSP_REPORT_URI (default: our own /csp-report/ view,
+# which logs it).
+CSP_REPORT_ONLY_MODE = env_bool("CSP_REPORT_ONLY", False)
+_CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "/csp-report/")
+_CSP_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [_CSP_REPORT_URI]} if _CSP_REPORT_URI else {}),
+    },
+}
+CONTENT_SECURITY_POLICY = None if CSP_REPORT_ONLY_MODE else _CSP_POLICY
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY if CSP_REPORT_ONLY_MODE else None
+# Browser features no page of ours uses, switched off for the page and anything it embeds.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -26,8 +26,8 @@ from django.db import models
 from django.db.models import Q
 
 from clientdesk.core.permissions import Access, has_access
-from clientdesk.core.stored_files import EncryptedFileMixin
 from clientdesk.core.scopes import apply_scope
+from clientdesk.core.stored_files import EncryptedFileMixin
 
 
 class Status(models.TextChoices):

@@ -6,6 +6,7 @@
  *  - [data-confirm] confirmation dialog for buttons, links and forms
  *  - [data-open-dialog="<id>"] opens <dialog id="<id>">; [data-close-dialog] closes its dialog
  *  - focus on the first invalid field of a form page
+ *  - <select data-autosubmit> submits its form when an option is chosen (no inline onchange: CSP)
  *  - dismissible messages, and a "showMessage" event for htmx responses (HX-Trigger)
  *  - mobile navigation drawer, user menu, htmx list-swap niceties
  */
@@ -551,6 +552,15 @@
     if (window.location.hash === "#sidebar") history.replaceState(null, "", window.location.pathname + window.location.search);
 
     focusFirstInvalid(document);
+
+    // <select data-autosubmit>: choosing an option submits its form (an inline onchange would
+    // need 'unsafe-inline' in the Content Security Policy).
+    document.addEventListener("change", function (event) {
+      var field = event.target;
+      if (!field.hasAttribute || !field.hasAttribute("data-autosubmit") || !field.form) return;
+      if (typeof field.form.requestSubmit === "function") field.form.requestSubmit();
+      else field.form.submit();
+    });
 
     // htmx: messages from HX-Trigger: {"showMessage": {"level": "success", "message": "Saved."}}
     document.body.addEventListener("showMessage", function (event) {
