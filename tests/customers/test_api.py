@@ -87,7 +87,7 @@ def test_list_returns_masked_rows(api_client_for: Any, compliance: Any, customer
     assert set(payload) >= {"next", "previous", "results"}
     (row,) = payload["results"]
     assert row["client_id"] == customer.client_id
-    assert row["pan"] == "ABXXX1234X"
+    assert row["pan"] == "XXXXXX234F"
     assert row["aadhaar"] == f"XXXX XXXX {SAMPLE_AADHAAR[-4:]}"
     assert row["date_of_birth"] == "XX/XX/XXXX"
     assert SAMPLE_PAN not in response.content.decode()
@@ -259,7 +259,7 @@ def test_create(api_client_for: Any, manager: Any) -> None:
     assert body["client_id"].startswith("CD")
     assert body["status"] == "pending"
     assert body["mobile"] == "+919876543210"
-    assert body["pan"] == "ABXXX1234X"
+    assert body["pan"] == "XXXXXX234F"
     assert body["aadhaar"] == f"XXXX XXXX {SAMPLE_AADHAAR[-4:]}"
     assert body["date_of_birth"] == "XX/XX/XXXX"
     assert body["bank_account_number"] == "XXXXXXXX9012"
@@ -342,7 +342,7 @@ def test_partial_update(api_client_for: Any, manager: Any, customer: Customer) -
     )
     assert response.status_code == 200, response.content
     assert response.json()["city"] == "Pune"
-    assert response.json()["pan"] == "ZZXXX9876X"
+    assert response.json()["pan"] == "XXXXXX876Y"
     fresh = Customer.objects.get(pk=customer.pk)
     assert (fresh.city, fresh.pan, fresh.aadhaar) == ("Pune", "ZZZPZ9876Y", SAMPLE_AADHAAR)
 

@@ -20,6 +20,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from . import audit
+from .exports import safe_row
 from .pagination import DeferredJoinPaginator
 from .permissions import Access, require
 from .search import registry
@@ -70,13 +71,15 @@ class _Echo:
 def stream_csv(
     filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]
 ) -> StreamingHttpResponse:
-    """A CSV response written row by row, so a million rows never sit in memory."""
+    """A CSV response written row by row, so a million rows never sit in memory. Every
+    export goes through here; cells that a spreadsheet would run as formulas are
+    neutralised (``core.exports.safe_cell``)."""
     writer = csv.writer(_Echo())
 
     def generate() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(list(header))
+        yield "\ufeff" + writer.writerow(safe_row(header))
         for row in rows:
-            yield writer.writerow(list(row))
+            yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -36,7 +36,7 @@ class MaskedField(serializers.Field):
         return "" if data is None else str(data)
 
 
-@extend_schema_field({"type": "string", "example": "ABXXX1234X"})
+@extend_schema_field({"type": "string", "example": "XXXXXX234F"})
 class MaskedStringField(MaskedField):
     pass
 
