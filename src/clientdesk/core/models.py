@@ -32,6 +32,7 @@ class AuditAction(models.TextChoices):
     NOTE = "note", "Note added"
     REVERSE = "reverse", "Reversed"
     MONITORING_RUN = "monitoring_run", "Monitoring rules run"
+    IDENTIFIER_LOOKUP = "identifier_lookup", "Looked up by identifier"
 
 
 class AuditEvent(models.Model):

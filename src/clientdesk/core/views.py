@@ -153,12 +153,22 @@ class ObjectListView(ModuleView):
 
 
 class SearchView(LoginRequiredMixin, View):
-    """Ctrl+K: grouped hits from every registered provider the user may read."""
+    """Ctrl+K: grouped hits from every registered provider the user may read.
+
+    Names and phone fragments come by GET; a term shaped like an exact identifier comes by
+    POST (static/js/app.js), so it never sits in a URL, and only then is it looked up as
+    one (audited; customers.lookup)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        term = request.GET.get("q", "")[:100]
+        return self._answer(request, request.GET.get("q", ""), identifier=False)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self._answer(request, request.POST.get("q", ""), identifier=True)
+
+    def _answer(self, request: HttpRequest, term: str, *, identifier: bool) -> HttpResponse:
+        term = term[:100]
         started = time.perf_counter()
-        groups = registry.search(request.user, term)
+        groups = registry.search(request.user, term, identifier=identifier)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return render(
             request,
