@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         import datetime as dt
 
-        from . import lookups, schedule, tasks  # noqa: F401 - lookups registers __any
+        from . import lookups, schedule, tasks, textsafety  # noqa: F401 - lookups registers __any
+
+        textsafety.install()  # control characters refused in every form and API text field
 
         schedule.register(
             "core.verify_audit_chain", tasks.verify_audit_chain, every=dt.timedelta(days=1)
