@@ -58,5 +58,5 @@ def install() -> None:
         return value
 
     forms.CharField.to_python = to_python  # type: ignore[method-assign]
-    serializers.CharField.to_internal_value = to_internal_value  # type: ignore[method-assign]
+    serializers.CharField.to_internal_value = to_internal_value  # type: ignore[method-assign,assignment]
     setattr(forms.CharField, _MARK, True)
