@@ -147,8 +147,9 @@ def _lookup_redirect(request: HttpRequest, data: QueryDict) -> HttpResponse:
     (or under ``?q=`` for anything else); the other filters are kept."""
     params = QueryDict(mutable=True)
     for name, values in data.lists():
-        if name not in {"q", "lookup", "page", "csrfmiddlewaretoken"}:
-            params.setlist(name, values)
+        kept = [v for v in values if v]  # a form posts its empty fields too
+        if kept and name not in {"q", "lookup", "page", "csrfmiddlewaretoken"}:
+            params.setlist(name, kept)
     term = data.get("q", "").strip()
     if lookup.looks_like_identifier(term):
         params["lookup"] = lookup.start_lookup(request, term)

@@ -92,6 +92,8 @@
     event.detail.verb = "post";
     event.detail.path = form.getAttribute("data-lookup-url");
     event.detail.useUrlParams = false;
+    // htmx chose the headers for a GET: name the body's encoding, or Django reads no POST.
+    event.detail.headers["Content-Type"] = "application/x-www-form-urlencoded";
   });
 
   /* Without htmx (or before it loads) a plain submit must not put the term in the URL either. */
