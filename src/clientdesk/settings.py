@@ -423,7 +423,16 @@ LOGGING: dict[str, Any] = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask"], "formatter": "plain"}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Sensitive data (docs/security-data.md): request lines of runserver (django.server),
+        # Django's request errors and gunicorn's access log go through the masking console
+        # handler, never through Django's or gunicorn's own unfiltered handlers.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --------------------------------------------------------------------------------------------

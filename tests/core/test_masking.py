@@ -20,7 +20,7 @@ from clientdesk.core.masking import (
 
 
 def test_mask_pan() -> None:
-    assert mask_pan("ABCPE1234F") == "ABXXX1234X"
+    assert mask_pan("ABCPE1234F") == "XXXXXX234F"
     assert mask_pan("") == ""
     assert mask_pan(None) == ""
     assert mask_pan("SHORT") == "XHORT"  # not a PAN shape: only the tail shows
@@ -45,7 +45,7 @@ def test_mask_date() -> None:
 
 
 def test_mask_dispatches_by_field() -> None:
-    assert mask("pan", "ABCPE1234F") == "ABXXX1234X"
+    assert mask("pan", "ABCPE1234F") == "XXXXXX234F"
     assert mask("aadhaar", "234123412346") == "XXXX XXXX 2346"
     assert mask("id_number", "J8369854") == "XXXX9854"
     assert mask("bank_account_number", "123456789012") == "XXXXXXXX9012"
@@ -62,7 +62,7 @@ def test_mask_dispatches_by_field() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("PAN ABCPE1234F on file", "PAN ABXXX1234X on file"),
+        ("PAN ABCPE1234F on file", "PAN XXXXXX234F on file"),
         ("aadhaar 2341 2341 2346.", "aadhaar XXXX XXXX 2346."),
         ("aadhaar 2341-2341-2346", "XXXX XXXX 2346"),
         ("aadhaar=234123412346", "XXXX XXXX 2346"),
@@ -80,9 +80,9 @@ def test_log_filter_scrubs_pan_and_aadhaar(caplog: pytest.LogCaptureFixture) -> 
         logger.info("KYC for %s with Aadhaar %s", "ABCPE1234F", "2341 2341 2346")
     assert "ABCPE1234F" not in caplog.text
     assert "2341 2341 2346" not in caplog.text
-    assert "ABXXX1234X" in caplog.text
+    assert "XXXXXX234F" in caplog.text
     assert "XXXX XXXX 2346" in caplog.text
-    assert caplog.records[0].getMessage() == "KYC for ABXXX1234X with Aadhaar XXXX XXXX 2346"
+    assert caplog.records[0].getMessage() == "KYC for XXXXXX234F with Aadhaar XXXX XXXX 2346"
 
 
 def test_log_filter_keeps_clean_records_untouched() -> None:
@@ -103,4 +103,4 @@ def test_configured_console_handler_masks() -> None:
         "clientdesk", logging.WARNING, __file__, 1, "customer PAN %s", ("ABCPE1234F",), None
     )
     assert handlers[0].filter(record)
-    assert handlers[0].format(record).endswith("customer PAN ABXXX1234X")
+    assert handlers[0].format(record).endswith("customer PAN XXXXXX234F")

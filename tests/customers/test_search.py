@@ -9,6 +9,7 @@ from factories import SAMPLE_AADHAAR, SAMPLE_PAN, SAMPLE_PASSPORT, make_customer
 
 from clientdesk.core.search import registry
 from clientdesk.customers import services
+from clientdesk.customers.lookup import identifier_hashes
 from clientdesk.customers.models import Customer
 from clientdesk.customers.search import CustomerSearch, filter_customers, search_q
 
@@ -34,8 +35,9 @@ def people(admin_user: Any, customer: Customer) -> dict[str, Customer]:
     }
 
 
-def found(term: str) -> set[str]:
-    names = Customer.objects.filter(search_q(term)).values_list("first_name", flat=True)
+def found(term: str, hashes: list[str] | None = None) -> set[str]:
+    query = search_q(term, hashes or ())
+    names = Customer.objects.filter(query).values_list("first_name", flat=True)
     return {name.lower() for name in names}
 
 
@@ -90,12 +92,13 @@ def test_email(people: dict[str, Customer], term: str) -> None:
     ],
 )
 def test_exact_identifiers_through_hashes(people: dict[str, Customer], term: str) -> None:
-    assert found(term) == {"asha"}
+    assert found(term, identifier_hashes(term)) == {"asha"}
+    assert found(term) == set()  # without a lookup's hashes (a GET search): never
 
 
 def test_identifier_fragments_find_nothing(people: dict[str, Customer]) -> None:
-    assert found(SAMPLE_PAN[:9]) == set()
-    assert found(SAMPLE_AADHAAR[:10]) == set()
+    assert found(SAMPLE_PAN[:9], identifier_hashes(SAMPLE_PAN[:9])) == set()
+    assert found(SAMPLE_AADHAAR[:10], identifier_hashes(SAMPLE_AADHAAR[:10])) == set()
 
 
 def test_index_follows_edits(admin_user: Any, people: dict[str, Customer]) -> None:
@@ -129,8 +132,11 @@ def test_universal_search_provider(people: dict[str, Customer], support_user: An
     assert [h.matched for h in by_id] == ["Client ID"]
     by_mobile = CustomerSearch().search(support_user, "3210", limit=8)
     assert [h.matched for h in by_mobile] == ["Mobile"]
-    by_pan = CustomerSearch().search(support_user, SAMPLE_PAN, limit=8)
+    by_pan = CustomerSearch().search(
+        support_user, SAMPLE_PAN, limit=8, hashes=identifier_hashes(SAMPLE_PAN)
+    )
     assert [h.matched for h in by_pan] == ["Identifier"]
+    assert CustomerSearch().search(support_user, SAMPLE_PAN, limit=8) == []
 
 
 def test_universal_search_respects_access(people: dict[str, Customer], user_factory: Any) -> None:

@@ -132,7 +132,7 @@ def test_csv_export_masks_and_audits(
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"Zoya", "Meena"}
     meena = dict(zip(EXPORT_HEADER, by_name["Meena"], strict=True))
-    assert meena["PAN"] == "ABXXX1234X" and SAMPLE_PAN not in body
+    assert meena["PAN"] == "XXXXXX234F" and SAMPLE_PAN not in body
     assert meena["Status"] == "Account Opened" and meena["Customer"].startswith("CD")
     assert AuditEvent.objects.filter(action="export", object_type="leads.lead").exists()
 
@@ -350,7 +350,7 @@ def test_detail_shows_fields_history_timeline_and_actions(
     html = response.content.decode()
     assert lead.full_name in html and lead.mobile in html
     assert 'data-testid="status-badge">Contacted<' in html
-    assert "ABXXX1234X" in html and SAMPLE_PAN not in html
+    assert "XXXXXX234F" in html and SAMPLE_PAN not in html
     assert "New → Contacted" in html  # status history and timeline
     assert 'id="status-dialog"' in html and "Follow-up Scheduled" in html
     assert reverse("leads:add_activity", args=[lead.pk]) in html
@@ -456,7 +456,7 @@ def test_edit_form(client_for: Any, sales_user: Any, lead_factory: Callable[...,
     client = client_for(sales_user)
     url = reverse("leads:edit", args=[lead.pk])
     page = client.get(url).content.decode()
-    assert f'value="{lead.first_name}"' in page and "Stored: ABXXX1234X" in page
+    assert f'value="{lead.first_name}"' in page and "Stored: XXXXXX234F" in page
     assert SAMPLE_PAN not in page
     data = form_data(mobile=lead.mobile, email=lead.email, city="Kolhapur")
     response = client.post(url, data)

@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     RECOVERY_CODES_NEW = "recovery_codes_new", "Recovery codes regenerated"
     TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset"
     SESSIONS_ENDED = "sessions_ended", "Signed out everywhere"
+    IDENTIFIER_LOOKUP = "identifier_lookup", "Looked up by identifier"
 
 
 class AuditEvent(models.Model):

@@ -31,7 +31,11 @@ class SearchRegistry:
         if all(p.label != provider.label for p in self.providers):
             self.providers.append(provider)
 
-    def search(self, user: Any, term: str, limit: int = 8) -> list[tuple[str, list[SearchHit]]]:
+    def search(
+        self, user: Any, term: str, limit: int = 8, *, identifier: bool = False
+    ) -> list[tuple[str, list[SearchHit]]]:
+        """``identifier``: the term came by POST as an exact identifier; providers with a
+        ``lookup`` method (customers) answer it with their audited identifier lookup."""
         from .permissions import has_access
 
         term = term.strip()
@@ -40,7 +44,8 @@ class SearchRegistry:
         groups = []
         for provider in self.providers:
             if has_access(user, provider.module):
-                hits = provider.search(user, term, limit)
+                lookup = getattr(provider, "lookup", None) if identifier else None
+                hits = lookup(user, term, limit) if lookup else provider.search(user, term, limit)
                 if hits:
                     groups.append((provider.label, hits))
         return groups

@@ -486,3 +486,28 @@ def parse_event_time(
     if when > now + EVENT_TIME_FUTURE_TOLERANCE:
         return f"The time {what} cannot be in the future."
     return when
+
+
+# --- control characters in text -------------------------------------------------------------
+
+#: Refused in every text field: C0 controls, DEL and C1 controls (a tab or carriage return
+#: at the start of a cell is also what spreadsheets run as formulas), the Unicode line and
+#: paragraph separators, and the bidirectional embedding / override / isolate marks that make
+#: a name display differently from what it is ("Trojan Source").
+_CONTROL_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_LINE_CONTROL_RE = re.compile("[\t\n\r]")  # allowed in multi-line fields only
+
+
+def validate_plain_text(value: str, *, multiline: bool = False) -> str:
+    """Refuse control characters (code ``control_characters``); newline, carriage return
+    and tab are allowed only when ``multiline`` (notes, descriptions, message bodies)."""
+    found = _CONTROL_RE.search(value) or (None if multiline else _LINE_CONTROL_RE.search(value))
+    if found:
+        raise ValidationError(
+            _("Remove the control character (U+%(code)04X) from this text."),
+            code="control_characters",
+            params={"code": ord(found[0])},
+        )
+    return value

@@ -20,6 +20,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from . import audit
+from .exports import safe_row
 from .pagination import DeferredJoinPaginator
 from .permissions import Access, require
 from .search import registry
@@ -70,13 +71,15 @@ class _Echo:
 def stream_csv(
     filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]
 ) -> StreamingHttpResponse:
-    """A CSV response written row by row, so a million rows never sit in memory."""
+    """A CSV response written row by row, so a million rows never sit in memory. Every
+    export goes through here; cells that a spreadsheet would run as formulas are
+    neutralised (``core.exports.safe_cell``)."""
     writer = csv.writer(_Echo())
 
     def generate() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(list(header))
+        yield "\ufeff" + writer.writerow(safe_row(header))
         for row in rows:
-            yield writer.writerow(list(row))
+            yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -150,12 +153,22 @@ class ObjectListView(ModuleView):
 
 
 class SearchView(LoginRequiredMixin, View):
-    """Ctrl+K: grouped hits from every registered provider the user may read."""
+    """Ctrl+K: grouped hits from every registered provider the user may read.
+
+    Names and phone fragments come by GET; a term shaped like an exact identifier comes by
+    POST (static/js/app.js), so it never sits in a URL, and only then is it looked up as
+    one (audited; customers.lookup)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        term = request.GET.get("q", "")[:100]
+        return self._answer(request, request.GET.get("q", ""), identifier=False)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return self._answer(request, request.POST.get("q", ""), identifier=True)
+
+    def _answer(self, request: HttpRequest, term: str, *, identifier: bool) -> HttpResponse:
+        term = term[:100]
         started = time.perf_counter()
-        groups = registry.search(request.user, term)
+        groups = registry.search(request.user, term, identifier=identifier)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return render(
             request,

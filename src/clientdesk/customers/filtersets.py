@@ -11,10 +11,18 @@ from django.db.models import QuerySet
 
 from clientdesk.core.filters import DayBoundFilter
 
+from .lookup import IN_URL, hash_q, looks_like_identifier, resolve_lookup
 from .models import Customer, KycStatus, RiskLevel, Status
 from .search import filter_customers
 
 VOLUME = "transaction_totals__volume"
+
+
+def refuse_identifier(value: str) -> None:
+    """An exact identifier in ``?q=`` is refused (the API answers 400), never looked up."""
+    if looks_like_identifier(value):
+        raise forms.ValidationError(IN_URL, code="identifier_in_url")
+
 
 SORTABLE = (
     ("search_name", "name"),
@@ -32,7 +40,14 @@ class CustomerFilterSet(filters.FilterSet):
     q = filters.CharFilter(
         method="search",
         label="Search",
-        help_text="Name, mobile, client ID, email; exact PAN/Aadhaar/ID number",
+        help_text="Name, mobile, client ID, email; an exact PAN/Aadhaar/ID number is looked up "
+        "privately (sent by POST, never in the URL)",
+        validators=[refuse_identifier],
+    )
+    lookup = filters.CharFilter(
+        method="by_lookup",
+        widget=forms.HiddenInput,
+        help_text="Token of an exact identifier lookup made on the page (session only).",
     )
     status = filters.MultipleChoiceFilter(
         choices=Status.choices,
@@ -82,6 +97,15 @@ class CustomerFilterSet(filters.FilterSet):
 
     def search(self, queryset: QuerySet[Customer], name: str, value: Any) -> QuerySet[Customer]:
         return filter_customers(queryset, value)
+
+    def by_lookup(self, queryset: QuerySet[Customer], name: str, value: Any) -> QuerySet[Customer]:
+        """The customers of a page lookup (``customers.lookup``); a new search replaces it."""
+        if self.data.get("q"):
+            return queryset
+        found = resolve_lookup(self.request, value) if self.request is not None else None
+        if found is None or not found.hashes:
+            return queryset.none()
+        return queryset.filter(hash_q(found.hashes))
 
     @property
     def qs(self) -> QuerySet[Customer]:

@@ -9,19 +9,20 @@ PAN, Aadhaar and ID numbers match exactly through keyed hashes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
-from clientdesk.core.crypto import keyed_hash
 from clientdesk.core.search import SearchHit
 
-from .models import HASHED_FIELDS, STATUS_TONES, Customer
+from .lookup import hash_q, looks_like_identifier, lookup_identifier
+from .models import STATUS_TONES, Customer
 
-_IDENTIFIER_RE = re.compile(r"^[A-Z0-9]{8,20}$")
 _HIGH = "\U0010ffff"
 
 
@@ -33,19 +34,17 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def search_q(term: str) -> Q:
-    """One Q matching a customer by any searchable field (used by list, API and Ctrl+K)."""
+def search_q(term: str, hashes: Sequence[str] = ()) -> Q:
+    """One Q matching a customer by any searchable field (used by list, API and Ctrl+K).
+
+    Exact identifiers match only through ``hashes``, which only an audited identifier
+    lookup supplies (``lookup.lookup_identifier``): a plain ``GET ?q=`` never does."""
     term = term.strip()
     lowered, upper = term.lower(), term.upper().replace(" ", "")
     query = _prefix_q("search_name", lowered) | _prefix_q("client_id", upper)
     digits = _digits(term)
-    if _IDENTIFIER_RE.match(upper):
-        hashes = [keyed_hash(kind, upper) for kind in HASHED_FIELDS]
-        # The "not empty" terms repeat the partial unique indexes' condition so that SQLite
-        # may use those indexes inside the OR (otherwise it scans the table).
-        query |= Q(pan_hash__in=hashes) & ~Q(pan_hash="")
-        query |= Q(aadhaar_hash__in=hashes) & ~Q(aadhaar_hash="")
-        query |= Q(id_number_hash__in=hashes)
+    if hashes:
+        query |= hash_q(hashes)
     if len(term) >= 3:
         query |= _substring_q(lowered, digits if digits.isdigit() else "")
     return query
@@ -75,11 +74,13 @@ def _substring_q(lowered: str, digits: str) -> Q:
     return query
 
 
-def filter_customers(queryset: QuerySet[Customer], term: str) -> QuerySet[Customer]:
+def filter_customers(
+    queryset: QuerySet[Customer], term: str, hashes: Sequence[str] = ()
+) -> QuerySet[Customer]:
     term = (term or "").strip()
     if not term:
         return queryset
-    return queryset.filter(search_q(term))
+    return queryset.filter(search_q(term, hashes))
 
 
 def _matched_field(customer: Customer, term: str) -> str:
@@ -110,10 +111,12 @@ class CustomerSearch:
     label = "Customers"
     module = "customers"
 
-    def search(self, user: Any, term: str, limit: int) -> list[SearchHit]:
+    def search(
+        self, user: Any, term: str, limit: int, hashes: Sequence[str] = ()
+    ) -> list[SearchHit]:
         rows = list(
             Customer.objects.visible_to(user)
-            .filter(search_q(term))
+            .filter(search_q(term, hashes))
             .only(
                 "id",
                 "client_id",
@@ -140,3 +143,14 @@ class CustomerSearch:
             )
             for c in rows[:limit]
         ]
+
+    def lookup(self, user: Any, term: str, limit: int) -> list[SearchHit]:
+        """Ctrl+K sent an identifier by POST: the audited exact lookup plus the usual
+        matches; a role that may not look identifiers up gets the usual matches only."""
+        if not looks_like_identifier(term):  # a fragment on its way: no lookup, no audit
+            return self.search(user, term, limit)
+        try:
+            hashes = lookup_identifier(term, actor=user, via="search")
+        except PermissionDenied:
+            hashes = []
+        return self.search(user, term, limit, hashes)

@@ -221,9 +221,14 @@ def _check_duplicates(cleaned: dict[str, Any], *, instance: Customer | None, act
         other = others.values_list("client_id", flat=True).first()
         if other:
             label = _DUPLICATE_LABELS[name]
+            # Naming the holder of a PAN or Aadhaar would make this error an oracle ("whose
+            # number is this?"): only roles that may see identifiers learn the client ID.
+            named = has_access(actor, MODULE, Access.READ) and (
+                name not in HASHED_FIELDS or can_view_sensitive(actor)
+            )
             errors[name] = (
                 f"Another customer ({other}) already has this {label}."
-                if has_access(actor, MODULE, Access.READ)
+                if named
                 else f"Another customer already has this {label}."
             )
     if errors:

@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
     path("new/", views.CustomerCreateView.as_view(), name="create"),
+    path("lookup/", views.CustomerLookupView.as_view(), name="lookup"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
     path("<int:pk>/status/", views.CustomerStatusView.as_view(), name="status"),

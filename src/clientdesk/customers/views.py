@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -20,7 +21,7 @@ from clientdesk.core.masking import mask
 from clientdesk.core.permissions import Access, can_view_sensitive, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 
-from . import selectors, services
+from . import lookup, selectors, services
 from . import tabs as profile_tabs
 from .filtersets import CustomerFilterSet
 from .forms import ActivityForm, CustomerForm, ReviewForm, StatusForm
@@ -97,8 +98,17 @@ class CustomerListView(ObjectListView):
             )
         )
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if lookup.looks_like_identifier(request.GET.get("q", "")):
+            # Came by GET (no script, a typed URL): look it up, and take it out of the URL.
+            return _lookup_redirect(request, request.GET)
+        return super().get(request, *args, **kwargs)
+
     def extra_context(self) -> dict[str, Any]:
-        return {"can_add": has_access(self.request.user, "customers", Access.WRITE)}
+        return {
+            "can_add": has_access(self.request.user, "customers", Access.WRITE),
+            "list_notice": _lookup_notice(self.request),
+        }
 
     def export_rows(self, queryset: QuerySet[Customer]) -> tuple[list[str], Iterable[Any]]:
         def rows() -> Iterable[list[Any]]:
@@ -130,6 +140,55 @@ class CustomerListView(ObjectListView):
                 ]
 
         return EXPORT_HEADER, rows()
+
+
+def _lookup_redirect(request: HttpRequest, data: QueryDict) -> HttpResponse:
+    """303 to the list under a one-time ``?lookup=`` token for an identifier in ``data["q"]``
+    (or under ``?q=`` for anything else); the other filters are kept."""
+    params = QueryDict(mutable=True)
+    for name, values in data.lists():
+        kept = [v for v in values if v]  # a form posts its empty fields too
+        if kept and name not in {"q", "lookup", "page", "csrfmiddlewaretoken"}:
+            params.setlist(name, kept)
+    term = data.get("q", "").strip()
+    if lookup.looks_like_identifier(term):
+        params["lookup"] = lookup.start_lookup(request, term)
+    elif term:
+        params["q"] = term
+    target = reverse("customers:list") + (f"?{params.urlencode()}" if params else "")
+    return HttpResponseSeeOther(target)
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    """After a POST, the browser (and htmx's XHR) fetches the list with GET."""
+
+    status_code = 303
+
+
+def _lookup_notice(request: HttpRequest) -> dict[str, str] | None:
+    token = request.GET.get("lookup")
+    if not token or request.GET.get("q"):
+        return None
+    found = lookup.resolve_lookup(request, token)
+    clear = reverse("customers:list")
+    if found is None:
+        text = "This identifier lookup has expired; search again."
+        return {"tone": "warning", "text": text, "clear_url": clear}
+    if found.refused:
+        return {"tone": "warning", "text": lookup.REFUSED, "clear_url": clear}
+    text = f"Exact identifier lookup: {found.masked}"
+    return {"tone": "info", "text": text, "clear_url": clear}
+
+
+class CustomerLookupView(ModuleView):
+    """POST ``q`` (and the other filters) from the list's filter form: an exact identifier
+    is looked up (audited) and never put in a URL (customers.lookup)."""
+
+    module = "customers"
+    write_methods = frozenset({"PUT", "PATCH", "DELETE"})  # POST reads here
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return _lookup_redirect(request, request.POST)
 
 
 class CustomerDetailView(ModuleView):

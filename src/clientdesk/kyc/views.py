@@ -23,6 +23,7 @@ from clientdesk.customers.models import KYC_TONES, Customer, KycStatus
 from clientdesk.customers.selectors import customer_for
 
 from . import selectors, services
+from .access import may_open, require_may_open
 from .filtersets import ReviewQueueFilterSet
 from .forms import DecisionForm, UploadForm
 from .models import Document, KycStatusChange, ReviewStatus
@@ -52,6 +53,7 @@ def customer_tab_context(request: HttpRequest, customer: Customer) -> dict[str, 
         "kyc_history": _kyc_history(customer),
         "can_upload": services.can_upload(user, customer),
         "can_review": has_access(user, "compliance"),
+        "openable": {d.pk for d in docs if may_open(user, d)},
         "upload_form": UploadForm(),
         "max_upload_mb": services.max_upload_bytes() // 1_048_576,
     }
@@ -100,6 +102,7 @@ class DownloadView(ModuleView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         document = selectors.document_for(request.user, pk)
+        require_may_open(request.user, document)
         handle = services.open_document(document, actor=request.user, purpose="download")
         response = FileResponse(
             handle,
@@ -118,6 +121,7 @@ class PreviewView(ModuleView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         document = selectors.document_for(request.user, pk)
+        require_may_open(request.user, document)
         if document.is_pdf or document.content_type == "image/heic":
             return HttpResponse("Open this document page by page.", status=404)
         handle = services.open_document(document, actor=request.user, purpose="preview")
@@ -133,6 +137,7 @@ class PageView(ModuleView):
 
     def get(self, request: HttpRequest, pk: int, page: int) -> HttpResponseBase:
         document = selectors.document_for(request.user, pk)
+        require_may_open(request.user, document)
         if not document.is_pdf:
             return HttpResponse("Not a PDF.", status=404)
         try:
@@ -218,6 +223,7 @@ class ReviewView(ModuleView):
             "customer": customer,
             "documents": docs,
             "current": current,
+            "can_open": current is not None and may_open(user, current),
             "page": page,
             "pages": range(1, (current.pages if current else 1) + 1),
             "form": form or DecisionForm(),

@@ -36,7 +36,7 @@ class MaskedField(serializers.Field):
         return "" if data is None else str(data)
 
 
-@extend_schema_field({"type": "string", "example": "ABXXX1234X"})
+@extend_schema_field({"type": "string", "example": "XXXXXX234F"})
 class MaskedStringField(MaskedField):
     pass
 
@@ -197,3 +197,21 @@ class RevealSerializer(serializers.Serializer):
 class RevealResultSerializer(serializers.Serializer):
     field = serializers.CharField()
     value = serializers.CharField()
+
+
+class IdentifierLookupSerializer(serializers.Serializer):
+    identifier = serializers.CharField(
+        max_length=40,
+        help_text="An exact PAN, Aadhaar, passport or ID number (spaces and hyphens ignored).",
+    )
+
+    def validate_identifier(self, value: str) -> str:
+        from ..lookup import looks_like_identifier
+
+        if not looks_like_identifier(value):
+            raise serializers.ValidationError(
+                "Enter a complete PAN, Aadhaar, passport or ID number; search names, mobiles "
+                "and emails with GET ?q=.",
+                code="not_an_identifier",
+            )
+        return value

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from clientdesk.customers.models import Customer, KycStatus
 
+from ..access import may_open
 from ..models import (
     CheckOutcome,
     CheckStatus,
@@ -73,7 +74,13 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_download_url(self, document: Document) -> str:
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_download_url(self, document: Document) -> str | None:
+        """Null when the caller's role may not open this file (an ID document for a role that
+        may not see identifiers; kyc/access.py)."""
+        request = self.context.get("request")
+        if request is not None and not may_open(request.user, document):
+            return None
         return reverse("kyc-document-download", args=[document.pk])
 
 

@@ -23,6 +23,7 @@ from clientdesk.customers.models import Customer
 from clientdesk.customers.selectors import customer_for
 
 from .. import selectors, services
+from ..access import REFUSED, may_open
 from ..filtersets import DocumentFilterSet, ReviewQueueFilterSet
 from ..models import Document, KycStatusChange
 from .serializers import (
@@ -74,7 +75,8 @@ class CustomerDocumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             kind=body.validated_data["kind"],
         )
         fresh = Document.objects.for_list().get(pk=document.pk)
-        return Response(DocumentSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        created = DocumentSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(created, status=status.HTTP_201_CREATED)
 
 
 class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -100,6 +102,8 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         document = self.get_object()
+        if not may_open(request.user, document):
+            raise PermissionDenied(REFUSED)
         handle = services.open_document(document, actor=request.user, purpose="download")
         response = FileResponse(
             handle,
@@ -129,7 +133,7 @@ class DocumentDecisionViewSet(viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         services.decide_document(document, actor=request.user, **body.validated_data)
         fresh = Document.objects.for_list().get(pk=document.pk)
-        return Response(DocumentSerializer(fresh).data)
+        return Response(DocumentSerializer(fresh, context={"request": request}).data)
 
 
 class CustomerKycView(APIView):

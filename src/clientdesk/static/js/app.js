@@ -9,6 +9,8 @@
  *  - <select data-autosubmit> submits its form when an option is chosen (no inline onchange: CSP)
  *  - dismissible messages, and a "showMessage" event for htmx responses (HX-Trigger)
  *  - mobile navigation drawer, user menu, htmx list-swap niceties
+ *  - exact identifiers (PAN, Aadhaar, ID numbers) never go into a URL: the palette and the
+ *    forms marked [data-lookup-url] send them by POST (docs/security-data.md)
  */
 (function () {
   "use strict";
@@ -57,6 +59,59 @@
       if (!inside) closeModal(dialog, "cancel");
     });
   }
+
+  /* ---------------------------------------------------------------- identifiers stay out of URLs */
+  /* A term that is, or is on its way to being, an exact identifier: a digit with a letter
+     (PAN, passport, voter ID, licence ...) or 8+ digits (Aadhaar). The server decides whether
+     it is a complete one (customers.lookup.looks_like_identifier); this only keeps it, and
+     every prefix of it, out of GET URLs, access logs and the browser history. */
+  var identifiers = {
+    mightBe: function (term) {
+      var value = (term || "").replace(/[\s-]+/g, "");
+      if (value.charAt(0) === "+" || !/\d/.test(value)) return false;
+      return /[A-Za-z]/.test(value) || value.replace(/\D/g, "").length >= 8;
+    },
+    csrfToken: function () {
+      try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
+      catch (e) { return ""; }
+    },
+  };
+
+  /* A filter form with data-lookup-url: live search skips such terms (no request per
+     keystroke); Enter, Apply or another filter posts the whole form to the lookup URL, which
+     answers with a redirect to the list under a one-time ?lookup= token. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form[data-lookup-url]") : null;
+    if (!form || event.detail.verb !== "get") return;
+    var field = form.querySelector("[name=q]");
+    if (!field || !identifiers.mightBe(field.value)) return;
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && (trigger.type === "input" || trigger.type === "keyup") && trigger.target === field) {
+      event.preventDefault();
+      return;
+    }
+    event.detail.verb = "post";
+    event.detail.path = form.getAttribute("data-lookup-url");
+    event.detail.useUrlParams = false;
+    // htmx chose the headers for a GET: name the body's encoding, or Django reads no POST.
+    event.detail.headers["Content-Type"] = "application/x-www-form-urlencoded";
+  });
+
+  /* Without htmx (or before it loads) a plain submit must not put the term in the URL either. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-lookup-url]") || form.hasAttribute("hx-get") && window.htmx) return;
+    var field = form.querySelector("[name=q]");
+    if (field && identifiers.mightBe(field.value)) {
+      form.method = "post";
+      form.action = form.getAttribute("data-lookup-url");
+      if (!form.querySelector("[name=csrfmiddlewaretoken]")) {
+        var token = document.createElement("input");
+        token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = identifiers.csrfToken();
+        form.appendChild(token);
+      }
+    }
+  }, true);
 
   /* ---------------------------------------------------------------- platform key labels */
   function labelModifierKeys(root) {
@@ -202,7 +257,10 @@
     schedule: function () {
       var self = this;
       clearTimeout(this.timer);
-      this.timer = setTimeout(function () { self.timer = null; self.search(); }, 120);
+      // A possible identifier goes by POST and, when complete, is an audited lookup: wait
+      // for the typing to pause rather than look up every prefix.
+      var delay = identifiers.mightBe(this.input.value.trim()) ? 450 : 120;
+      this.timer = setTimeout(function () { self.timer = null; self.search(); }, delay);
     },
 
     search: function () {
@@ -221,12 +279,17 @@
       var seq = ++this.seq;
       this.controller = typeof AbortController === "function" ? new AbortController() : null;
       this.dialog.classList.add("is-loading");
-      var url = this.url + (this.url.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(term);
-      fetch(url, {
-        credentials: "same-origin",
-        headers: { "X-Requested-With": "XMLHttpRequest", Accept: "text/html" },
-        signal: this.controller ? this.controller.signal : undefined,
-      })
+      var headers = { "X-Requested-With": "XMLHttpRequest", Accept: "text/html" };
+      var request = { credentials: "same-origin", headers: headers, signal: this.controller ? this.controller.signal : undefined };
+      var url = this.url;
+      if (identifiers.mightBe(term)) {  // in the body, never in the URL
+        request.method = "POST";
+        request.body = new URLSearchParams({ q: term });
+        headers["X-CSRFToken"] = identifiers.csrfToken();
+      } else {
+        url += (url.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(term);
+      }
+      fetch(url, request)
         .then(function (response) {
           if (response.redirected && /login/.test(response.url)) throw new Error("session");
           if (!response.ok) throw new Error("status " + response.status);
