@@ -41,3 +41,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# Under /api/ Django's own error answers are JSON too (clientdesk.core.errors).
+handler400 = "clientdesk.core.errors.bad_request"
+handler403 = "clientdesk.core.errors.permission_denied"
+handler404 = "clientdesk.core.errors.page_not_found"
+handler500 = "clientdesk.core.errors.server_error"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, permissions
@@ -48,6 +50,20 @@ class DefaultCursorPagination(CursorPagination):
         return ordering or self.ordering
 
 
+def request_object(request: Request) -> dict[str, Any]:
+    """The request body as a plain dict of single values, for services that take a mapping.
+
+    A form body (a QueryDict, one list per key) gives its last value per key; a JSON body
+    that is not an object (a list, a number) is refused with a 400, never passed on.
+    """
+    data = request.data
+    if hasattr(data, "dict"):
+        return dict(data.dict())
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return dict(data)
+
+
 def _django_validation_detail(exc: DjangoValidationError) -> Any:
     if hasattr(exc, "error_dict"):
         return {
@@ -68,6 +84,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = _django_validation_detail(exc)
         code = next(iter(codes)) if len(codes) == 1 else "invalid"
         return Response({"code": code, "errors": body}, status=400)
+    if isinstance(exc, RequestDataTooBig):
+        from .errors import too_large_message
+
+        return Response({"code": "too_large", "detail": too_large_message()}, status=413)
+    if isinstance(exc, SuspiciousOperation):  # e.g. too many form fields: the client's fault
+        exc = exceptions.ParseError(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
@@ -83,8 +105,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
         response.data = {"code": "invalid", "errors": data}
     elif isinstance(exc, exceptions.APIException):
-        response.data = {
-            "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error",
-            "detail": str(exc.detail),
-        }
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        if response.status_code == 400:  # every 400 has the same shape: field-named errors
+            response.data = {"code": code, "errors": {"non_field_errors": [str(exc.detail)]}}
+        else:
+            response.data = {"code": code, "detail": str(exc.detail)}
+        wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+        if wait is not None:
+            response.data["retry_after"] = math.ceil(wait)
     return response

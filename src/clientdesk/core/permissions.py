@@ -51,6 +51,10 @@ def access_map(user: Any) -> dict[str, int]:
         result = dict(
             RoleModuleAccess.objects.filter(role_id=user.role_id).values_list("module", "level")
         )
+    # An API token's scopes narrow the role (accounts.tokens puts them on the user; no query).
+    token_scope = getattr(user, "api_token_scope", None)
+    if token_scope is not None:
+        result = token_scope.clamp(result)
     user._module_access = result
     return result
 
