@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import schemathesis
-from django.core.signals import got_request_exception, request_finished, request_started
-from django.db import close_old_connections, connection, transaction
+from django.core.signals import got_request_exception
+from django.db import connection, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -37,6 +36,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from clientdesk.accounts.services import issue_api_token
+
+from .conftest import keep_test_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -71,21 +72,6 @@ class Walk:
         return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def api_schema(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """The document the API publishes, loaded by schemathesis with the WSGI app attached."""
-    from django.core.wsgi import get_wsgi_application
-    from drf_spectacular.generators import SchemaGenerator
-    from drf_spectacular.renderers import OpenApiJsonRenderer
-
-    with django_db_blocker.unblock():
-        document = SchemaGenerator().get_schema(request=None, public=True)
-    raw = json.loads(OpenApiJsonRenderer().render(document))
-    schema = schemathesis.openapi.from_dict(raw)
-    schema.app = get_wsgi_application()
-    return schema
-
-
 def _operations(schema: Any) -> list[Any]:
     found = []
     for result in schema.get_all_operations():
@@ -100,10 +86,6 @@ def _walk(schema: Any, key: str) -> Walk:
         walk.errors.append(f"{request.method} {request.get_full_path()}\n{traceback.format_exc()}")
 
     got_request_exception.connect(on_error, weak=False)
-    # As Django's test client does: a request must not close the test's connection (on
-    # PostgreSQL it would, since the test transaction turns autocommit off).
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
     try:
         for operation in _operations(schema):
             started = time.perf_counter()
@@ -113,8 +95,6 @@ def _walk(schema: Any, key: str) -> Walk:
             walk.seconds[label] += time.perf_counter() - started
     finally:
         got_request_exception.disconnect(on_error)
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
     return walk
 
 
@@ -186,7 +166,8 @@ def _write_report(walk: Walk, seconds: float) -> None:
 def test_whole_schema_as_admin(api_schema: Any, admin_user: Any) -> None:
     key = issue_api_token(admin_user, actor=None)
     started = time.perf_counter()
-    walk = _walk(api_schema, key)
+    with keep_test_connection():
+        walk = _walk(api_schema, key)
     _write_report(walk, time.perf_counter() - started)
     assert walk.requests > 0
     assert not walk.failures and not walk.errors, walk.summary()

@@ -11,6 +11,7 @@ from ..models import CallLog, CallStatus, Direction
 class CallLogSerializer(serializers.ModelSerializer):
     direction_display = serializers.CharField(source="get_direction_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    recording_url = serializers.URLField(read_only=True, allow_blank=True)  # "" when none
 
     class Meta:
         model = CallLog

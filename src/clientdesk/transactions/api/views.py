@@ -384,7 +384,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         methods=["POST"], request=s.AlertNoteInputSerializer, responses={201: s.AlertNoteSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def notes(self, request: Request, pk: str) -> Response:
         alert = self.get_object()
         if request.method == "GET":
