@@ -28,7 +28,7 @@ class TokenForm(forms.Form):
     )
     rotate = forms.BooleanField(required=False, label="Revoke this person's other tokens")
     special = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Integration scopes"
+        required=False, widget=forms.CheckboxSelectMultiple, label="Special scopes"
     )
 
     def __init__(self, *args: Any, role_access: Mapping[str, int], **kwargs: Any) -> None:
