@@ -137,6 +137,23 @@ def test_numeric_filter_beyond_bigint(
     conforms(api_schema, "GET", path, response)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/leads/bulk-assign/", {"ids": [10**24, 5], "owner": None}, "ids"),
+        ("/api/v1/leads/bulk-status/", {"ids": [10**24], "status": "contacted"}, "ids"),
+        ("/api/v1/notifications/read/", {"ids": [14730795158, 10**24]}, "ids"),
+        ("/api/v1/messages/", {"customer": 10**24, "channel": "sms", "body": "x"}, "customer"),
+    ],
+)
+def test_id_beyond_bigint_in_a_body(
+    call: Any, api_schema: Any, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = call("POST", path, body)
+    assert response.status_code == 400 and field in _json(response)["errors"]
+    conforms(api_schema, "POST", path, response)
+
+
 def test_every_filterset_uses_the_bounded_number_filter() -> None:
     """The fix lives in the shared filter: no FilterSet may use django-filter's own."""
     import django_filters

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +32,19 @@ class ModulePermission(permissions.BasePermission):
             view, "read_actions", ()
         )
         return has_access(request.user, view.module, Access.READ if safe else Access.WRITE)
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """A record id sent to the API: 1 to the bigint maximum. Without the upper bound an id
+    list such as ``ids=[10**24]`` reached SQLite as an integer it cannot bind (a 500)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)
 
 
 class DefaultCursorPagination(CursorPagination):

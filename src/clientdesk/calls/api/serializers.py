@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clientdesk.core.api import IdField
+
 from ..models import CallLog, CallStatus, Direction
 
 
@@ -57,7 +59,7 @@ class CallInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CallStatus.choices)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     recording_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
-    staff = serializers.IntegerField(required=False, help_text="User id; default: the caller.")
+    staff = IdField(required=False, help_text="User id; default: the caller.")
     device_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
     device_call_id = serializers.CharField(
         required=False, allow_blank=True, max_length=64, help_text="Required by the intake."

@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from clientdesk.core.api import IdField
+
 from ..models import Account as AccountModel
 from ..models import (
     AccountKind,
@@ -345,7 +347,7 @@ class AlertTransitionSerializer(serializers.Serializer):
 
 
 class AlertAssignSerializer(serializers.Serializer):
-    assigned_to = serializers.IntegerField(allow_null=True, help_text="User id; null: unassign.")
+    assigned_to = IdField(allow_null=True, help_text="User id; null: unassign.")
 
 
 class AlertNoteInputSerializer(serializers.Serializer):
