@@ -536,6 +536,12 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+# The document describes the two real credentials; the throttle class authenticates nobody.
+SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [
+    "clientdesk.accounts.tokens.HashedTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+SPECTACULAR_SETTINGS["GET_MOCK_REQUEST"] = "clientdesk.core.openapi.build_mock_request"
 # Every operation documents the shared error answers (400/401/403/404/413/429).
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",

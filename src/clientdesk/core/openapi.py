@@ -82,3 +82,21 @@ def _add_to(operation: dict[str, Any]) -> None:
         if status == "429":
             response["headers"] = RETRY_AFTER
         responses[status] = response
+
+
+def build_mock_request(
+    method: str, path: str, view: Any, original_request: Any, **kwargs: Any
+) -> Any:
+    """drf-spectacular's mock request, already anonymous when there is no real request.
+
+    Describing a view (``manage.py check``, ``spectacular``) reads ``request.user`` in some
+    ``get_queryset``; left unauthenticated, that ran the authentication classes, whose
+    per-IP throttle then counted ~100 mock requests and refused the later ones.
+    """
+    from django.contrib.auth.models import AnonymousUser
+    from drf_spectacular.plumbing import build_mock_request as build
+
+    request = build(method, path, view, original_request, **kwargs)
+    if original_request is None:
+        request.user, request.auth = AnonymousUser(), None
+    return request
