@@ -219,6 +219,13 @@ def test_unknown_api_path_is_json_but_pages_keep_html(
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
 
 
+def test_unsupported_content_type_is_documented(call: Any, api_schema: Any) -> None:
+    response = call("POST", "/api/v1/notifications/read/", "/x", content_type="")
+    assert response.status_code == 415
+    assert _json(response)["code"] == "unsupported_media_type"
+    conforms(api_schema, "POST", "/api/v1/notifications/read/", response)
+
+
 def test_parse_errors_have_the_400_shape(call: Any, api_schema: Any) -> None:
     response = call("POST", "/api/v1/calls/", b"\x00")
     assert response.status_code == 400

@@ -2,7 +2,7 @@
 
 drf-spectacular documents the success response of each operation. Every operation can also
 answer with the shared error shapes of ``core.api.exception_handler`` (400 with field errors,
-401, 403, 404, 413, 429 with a ``detail``), so a client generated from the document, and the
+401, 403, 404, 413, 415, 429 with a ``detail``), so a client generated from the document, and the
 schemathesis run in the test suite, know those answers and their bodies. An operation that
 documents one of these statuses itself (a batch report on 400, say) keeps its own.
 """
@@ -46,6 +46,7 @@ ERROR_RESPONSES: dict[str, tuple[str, str, bool]] = {
     "403": ("Error", "The role, the token's scopes or the row rule do not allow this.", False),
     "404": ("Error", "No such record, or one this user may not see.", False),
     "413": ("Error", "The request body is larger than the server accepts.", True),
+    "415": ("Error", "The request body's content type is not one this operation reads.", True),
     "429": ("Error", "Too many requests: wait `Retry-After` seconds.", False),
 }
 RETRY_AFTER = {
