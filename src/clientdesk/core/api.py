@@ -71,7 +71,12 @@ def request_object(request: Request) -> dict[str, Any]:
     """
     data = request.data
     if hasattr(data, "dict"):
-        return dict(data.dict())
+        found = dict(data.dict())
+        if any("\x00" in str(v) for v in found.values()):  # JSON is checked by the parser
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Text may not contain NUL (\\x00) characters."]}
+            )
+        return found
     if not isinstance(data, dict):
         raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
     return dict(data)

@@ -16,12 +16,21 @@ from rest_framework.exceptions import ParseError
 
 
 def nesting_depth(value: Any) -> int:
-    """How deeply lists and objects nest in ``value`` (a scalar is 0), without recursion."""
+    """How deeply lists and objects nest in ``value`` (a scalar is 0), without recursion.
+
+    Raises ``ValueError`` for a text (value or key) holding a NUL character, which no
+    PostgreSQL text column accepts (a DataError, a 500, from any service storing it).
+    """
     deepest = 0
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                raise ValueError("Text may not contain NUL (\\x00) characters.")
+            continue
         if isinstance(node, dict):
+            stack.extend((key, depth) for key in node)
             children: Any = node.values()
         elif isinstance(node, list):
             children = node
@@ -38,7 +47,11 @@ class JSONParser(parsers.JSONParser):
             data = self.load(stream, media_type, parser_context)
         except RecursionError as exc:
             raise ParseError(self.too_deep()) from exc
-        if nesting_depth(data) > settings.API_MAX_JSON_DEPTH:
+        try:
+            too_deep = nesting_depth(data) > settings.API_MAX_JSON_DEPTH
+        except ValueError as exc:
+            raise ParseError(str(exc)) from exc
+        if too_deep:
             raise ParseError(self.too_deep())
         return data
 
