@@ -13,6 +13,7 @@ editing this file:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,21 @@ pytestmark = pytest.mark.django_db
 # (tests/ops/test_metrics.py); where browsers post Content-Security-Policy violation reports
 # (no session, no CSRF token).
 PUBLIC = {"login", "logout", "schema", "api-docs", "healthz", "readyz", "metrics", "csp-report"}
+# Routes that name no module, each with the reason. A route that is neither here, nor in
+# PUBLIC, nor declares a ``module`` fails ``test_every_route_is_in_the_matrix``: a new page or
+# endpoint must say which module guards it (or be listed here, with a reason, on review).
+NO_MODULE = {
+    "home": "every signed-in user's start page; each card checks its own module",
+    "search": "universal search; each result type is filtered by its module's access",
+    "notifications:list": "the signed-in user's own notifications",
+    "notifications:open": "the signed-in user's own notifications",
+    "notification-list": "the signed-in user's own notifications",
+    "notification-read": "the signed-in user's own notifications",
+    "api-root": "DRF's index of the API routes; no data",
+    "tickets:survey": "a customer's satisfaction survey, authorised by its signed link",
+}
+# Routes an anonymous visitor may use (besides PUBLIC): authorised by something else.
+ANONYMOUS_BY_DESIGN = {"tickets:survey"}
 # Checks a view makes on top of module access, named by the function the view itself calls.
 EXTRA_RULES = {"tickets:settings": "clientdesk.tickets.services.can_manage_settings"}
 # The same, for the writing methods only (a GET of these answers 405 to everyone).
@@ -48,6 +64,8 @@ WRITE_RULES = {
     "message-read": "clientdesk.comms.services.can_post_receipts",
 }
 METHODS = ("GET", "POST")
+# Sent only to routes that have them (DRF actions): every write method is walked too.
+EXTRA_METHODS = ("PATCH", "PUT", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -165,7 +183,8 @@ def _request(client: Any, method: str, url: str, route: Route) -> Any:
         if method == "GET":
             response = client.get(url)
         elif isinstance(client, APIClient):
-            response = client.post(url, post_body(route), format="json")
+            send = getattr(client, method.lower())
+            response = send(url, post_body(route), format="json")
         else:
             response = client.post(url, post_body(route))
         transaction.set_rollback(True)
@@ -229,8 +248,9 @@ def test_every_route_as(role: str, user_factory: Any, admin_user: Any) -> None:
     for route in all_routes():
         if route.name in PUBLIC and user is not None:
             continue  # the same for everyone: walked once, anonymously
+        methods = METHODS + tuple(m for m in EXTRA_METHODS if route.is_drf and route.handles(m))
         for url in urls_for(route, customer):
-            for method in METHODS:
+            for method in methods:
                 client = api if url.startswith("/api/") else page
                 if route.name == "logout" and user is not None:
                     client = _clients(user)[0]  # logging out must not end the walk's session
@@ -241,6 +261,67 @@ def test_every_route_as(role: str, user_factory: Any, admin_user: Any) -> None:
                     problems.append(Outcome(role, method, url, response.status_code, expected))
     assert seen > 40
     assert not problems, "\n" + "\n".join(map(str, problems))
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    """Each URL pattern the resolver knows declares its module, or is listed with a reason.
+
+    The walk above derives each route's expectation from its ``module``; a route without one
+    would pass for every role. So a new route must be placed: ``module = ...`` on the view,
+    or an entry in PUBLIC / NO_MODULE (and ANONYMOUS_BY_DESIGN when it needs no sign-in).
+    """
+    from clientdesk.core.permissions import Module
+
+    routes = all_routes()
+    names = {r.name for r in routes}
+    unplaced = sorted(
+        r.name for r in routes if r.module is None and r.name not in PUBLIC | set(NO_MODULE)
+    )
+    assert not unplaced, f"routes with no module and not in the matrix: {unplaced}"
+    unknown = sorted(
+        f"{r.name}: {r.module}" for r in routes if r.module and r.module not in Module.values
+    )
+    assert not unknown, f"routes naming an unknown module: {unknown}"
+    open_routes = sorted(
+        r.name
+        for r in routes
+        if not r.login_required and r.name not in PUBLIC | ANONYMOUS_BY_DESIGN
+    )
+    assert not open_routes, f"routes open to anonymous visitors, not listed: {open_routes}"
+    stale = sorted((PUBLIC | set(NO_MODULE) | ANONYMOUS_BY_DESIGN) - names)
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+def test_every_api_operation_is_walked(api_operations: list[tuple[str, str]]) -> None:
+    """Every operation of the published API document resolves to a route the walk visits
+    with that method (so a new endpoint cannot escape the matrix)."""
+    from django.urls import resolve
+
+    walked = {r.name: r for r in all_routes()}
+    missing = []
+    for path, method in api_operations:
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        match = resolve(concrete)
+        route = walked.get(
+            f"{':'.join(match.namespaces) + ':' if match.namespaces else ''}{match.url_name}"
+        )
+        if route is None or not (method in METHODS or route.handles(method)):
+            missing.append(f"{method} {path}")
+    assert not missing, missing
+
+
+@pytest.fixture(scope="module")
+def api_operations(django_db_setup: Any, django_db_blocker: Any) -> list[tuple[str, str]]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        document = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (path, method.upper())
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
 
 
 def test_matrix_sees_the_customer_routes() -> None:

@@ -714,3 +714,42 @@ MIDDLEWARE.insert(1, "clientdesk.ops.metrics.MetricsMiddleware")
 # Probes come over plain HTTP from the load balancer, inside the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # ------------------------------------------------------------ end of health and metrics block
+
+# --- API access security (clientdesk.accounts.tokens, core.api; see docs/api.md) -------------
+# API tokens: default and longest lifetime in days (a token is always issued with an expiry),
+# and how often at most a token's last-used time and IP are written (seconds).
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
+API_TOKEN_TOUCH_SECONDS = int(os.environ.get("API_TOKEN_TOUCH_SECONDS", "60"))
+# Request rates (DRF throttles, "N/second|minute|hour|day"): per API token, and per client IP
+# for requests without valid credentials (these also count failed token guesses). Empty = off.
+# Off by default under CLIENTDESK_ENV=test; the throttling tests switch them on.
+API_THROTTLE_RATES: dict[str, str | None] = {
+    "token": os.environ.get("API_THROTTLE_TOKEN", "" if TESTING else "1200/minute") or None,
+    "anon": os.environ.get("API_THROTTLE_ANON", "" if TESTING else "60/minute") or None,
+}
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "clientdesk.accounts.tokens.HashedTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+    # Last: reached only by requests nobody authenticated; counts them per client IP.
+    "clientdesk.accounts.tokens.AnonymousThrottleAuthentication",
+]
+# JSON request bodies nested deeper than this are refused (400) before any code reads them.
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", "32"))
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "clientdesk.core.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# The document describes the two real credentials; the throttle class authenticates nobody.
+SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [
+    "clientdesk.accounts.tokens.HashedTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+SPECTACULAR_SETTINGS["GET_MOCK_REQUEST"] = "clientdesk.core.openapi.build_mock_request"
+# Every operation documents the shared error answers (400/401/403/404/413/429).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "clientdesk.core.openapi.add_error_responses",
+]
+# ------------------------------------------------------------- end of API access security block

@@ -56,3 +56,9 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("csp-report/", csp_report, name="csp-report"),
 ]
+
+# Under /api/ Django's own error answers are JSON too (clientdesk.core.errors).
+handler400 = "clientdesk.core.errors.bad_request"
+handler403 = "clientdesk.core.errors.permission_denied"
+handler404 = "clientdesk.core.errors.page_not_found"
+handler500 = "clientdesk.core.errors.server_error"

@@ -76,18 +76,31 @@ class RoleCapability(models.Model):
 class ApiToken(models.Model):
     """A REST API credential. Only a SHA-256 of the key is stored; the key is shown once.
 
-    Invariant: ``key_hash`` = sha256(key); ``prefix`` (the first 8 characters) only helps a
-    person recognise which token is which.
+    Invariants: ``key_hash`` = sha256(key); ``prefix`` (the first 8 characters) only helps a
+    person recognise which token is which. ``scopes`` holds names of ``accounts.scopes``
+    (validated when issued); a token acts with its user's role narrowed to them. A token is
+    refused from ``expires_at`` on. ``last_used_at``/``last_used_ip`` are written at most once
+    per ``API_TOKEN_TOUCH_SECONDS``.
     """
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
+    name = models.CharField(max_length=80, blank=True, help_text="What the token is for.")
+    scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"
+
+    @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at <= timezone.now()
 
 
 class User(AbstractUser):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +17,8 @@ from clientdesk.core.validators import normalize_email
 
 from . import tokens
 from .models import ApiToken, Role, RoleCapability, RoleModuleAccess
+from .scopes import clean as clean_scopes_for
+from .scopes import role_scopes
 
 
 def set_role_access(
@@ -83,24 +86,98 @@ def _role_state(role: Role, rows: Mapping[str, RoleModuleAccess], held: set[str]
     return state
 
 
-def issue_api_token(user: Any, *, actor: Any, rotate: bool = False) -> str:
+def issue_api_token(
+    user: Any,
+    *,
+    actor: Any,
+    rotate: bool = False,
+    scopes: list[str] | None = None,
+    days: int | None = None,
+    name: str = "",
+) -> str:
     """Create a new API token for ``user`` and return its key (shown once, stored hashed).
 
-    With ``rotate`` the user's older tokens are revoked in the same transaction. Audited.
+    ``scopes`` (names of ``accounts.scopes``) may only narrow the user's role; without them
+    the token gets the role's module access as it is now. ``days`` until it expires
+    (default ``API_TOKEN_DEFAULT_DAYS``, at most ``API_TOKEN_MAX_DAYS``). With ``rotate``
+    the user's older tokens are revoked in the same transaction. Audited.
     """
     if actor is not None:  # the CLI (actor None) is trusted; in the app only Admins may
         require(actor, Module.ADMINISTRATION, Access.WRITE)
+    expires_at, clean_scopes, name = _clean_token(user, scopes=scopes, days=days, name=name)
     key = tokens.new_key()
     with transaction.atomic():
         revoked = ApiToken.objects.filter(user=user).delete()[0] if rotate else 0
-        ApiToken.objects.create(user=user, key_hash=tokens.hash_key(key), prefix=key[:8])
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=tokens.hash_key(key),
+            prefix=key[:8],
+            name=name,
+            scopes=clean_scopes,
+            expires_at=expires_at,
+        )
         audit.record(
             actor=actor,
             action="create",
             target=audit.Target("accounts.apitoken", str(user.pk), f"API token of {user.username}"),
-            changes={"prefix": key[:8], "revoked": revoked},
+            changes={
+                "prefix": key[:8],
+                "name": name,
+                "scopes": clean_scopes,
+                "expires_at": token.expires_at.isoformat(),
+                "revoked": revoked,
+            },
         )
     return key
+
+
+def _clean_token(
+    user: Any, *, scopes: list[str] | None, days: int | None, name: str
+) -> tuple[Any, list[str], str]:
+    """Expiry, scopes and name of a new token, or a ValidationError naming each bad field."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from clientdesk.core.permissions import access_map
+
+    errors: dict[str, list[str]] = {}
+    days, max_days = (
+        settings.API_TOKEN_DEFAULT_DAYS if days is None else days,
+        settings.API_TOKEN_MAX_DAYS,
+    )
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= max_days:
+        errors["expires_in_days"] = [f"Choose between 1 and {max_days} days."]
+        days = 1
+    role_access = dict(access_map(user))
+    try:
+        clean_scopes = (
+            role_scopes(role_access) if scopes is None else clean_scopes_for(scopes, role_access)
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        clean_scopes = []
+    if scopes is None and not clean_scopes:
+        errors["scopes"] = ["The user's role gives no module access: a token could do nothing."]
+    name = str(name or "").strip()
+    if len(name) > 80:
+        errors["name"] = ["Keep the name under 80 characters."]
+    if errors:
+        raise ValidationError(errors)
+    return timezone.now() + dt.timedelta(days=days), clean_scopes, name
+
+
+def revoke_api_token(token: ApiToken, *, actor: Any) -> None:
+    """Revoke one token (the others of its user stay). Audited."""
+    require(actor, Module.ADMINISTRATION, Access.WRITE)
+    with transaction.atomic():
+        user = token.user
+        ApiToken.objects.filter(pk=token.pk).delete()
+        audit.record(
+            actor=actor,
+            action="delete",
+            target=audit.Target("accounts.apitoken", str(user.pk), f"API token of {user.username}"),
+            changes={"prefix": token.prefix, "name": token.name, "revoked": 1},
+        )
 
 
 # --- users -----------------------------------------------------------------------------------

@@ -9,16 +9,18 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
-from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.permissions import Access, Module, access_map, has_access
 from clientdesk.core.scopes import SCOPED_MODULES, Capability, ReadScope
-from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
+from clientdesk.core.views import ModuleView, ObjectListView, apply_errors, parse_int
 
 from . import lockout, services, sessions, two_factor
 from .filtersets import UserFilterSet
 from .forms import PasswordForm, UserForm
 from .models import ApiToken, Role, RoleModuleAccess, User
 from .tables import UserTable
+from .token_forms import TokenForm
 
 
 def _flag(raw: str | None) -> bool | None:
@@ -210,11 +212,13 @@ class UserEditView(ModuleView):
         action = request.POST.get("action", "save")
         if action == "password":
             return self._password(request, user)
-        if action in ("issue_token", "rotate_token"):
-            key = services.issue_api_token(
-                user, actor=request.user, rotate=action == "rotate_token"
-            )
-            return self._render(request, user, _edit_form(user), key=key)
+        if action == "issue_token":
+            return self._issue_token(request, user)
+        if action == "revoke_token":
+            token = get_object_or_404(ApiToken, pk=parse_int(request.POST.get("token")), user=user)
+            services.revoke_api_token(token, actor=request.user)
+            messages.success(request, f"API token {token.prefix}… revoked.")
+            return redirect("accounts:user_edit", pk=user.pk)
         if action in _SECURITY_ACTIONS:
             return self._security(request, user, action)
         if action == "revoke_tokens":
@@ -246,6 +250,24 @@ class UserEditView(ModuleView):
             messages.success(request, f"{ended} session(s) of {user.display_name} ended.")
         return redirect("accounts:user_edit", pk=user.pk)
 
+    def _issue_token(self, request: HttpRequest, user: User) -> HttpResponse:
+        form = TokenForm(request.POST, role_access=access_map(user))
+        if form.is_valid():
+            try:
+                key = services.issue_api_token(
+                    user,
+                    actor=request.user,
+                    rotate=form.cleaned_data["rotate"],
+                    scopes=form.scopes(),
+                    days=form.cleaned_data["expires_in_days"],
+                    name=form.cleaned_data["name"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return self._render(request, user, _edit_form(user), key=key)
+        return self._render(request, user, _edit_form(user), token_form=form, status=400)
+
     def _password(self, request: HttpRequest, user: User) -> HttpResponse:
         form = PasswordForm(request.POST)
         if form.is_valid():
@@ -272,6 +294,7 @@ class UserEditView(ModuleView):
         form: UserForm,
         *,
         password_form: PasswordForm | None = None,
+        token_form: TokenForm | None = None,
         key: str | None = None,
         status: int = 200,
     ) -> HttpResponse:
@@ -284,6 +307,8 @@ class UserEditView(ModuleView):
                 "title": user.display_name,
                 "password_form": password_form or PasswordForm(),
                 "tokens": list(ApiToken.objects.filter(user=user).order_by("-created_at")),
+                "token_form": token_form or TokenForm(role_access=access_map(user)),
+                "now": timezone.now(),
                 "new_key": key,
                 "team_names": _team_names(),
                 "can_write": has_access(request.user, Module.ADMINISTRATION, Access.WRITE),

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from clientdesk.core.filters import DayBoundFilter
+from clientdesk.core.filters import DayBoundFilter, NumberFilter
 from clientdesk.core.validators import normalize_phone
 
 from .models import CallLog, CallStatus, Direction
@@ -101,8 +101,8 @@ class CallFilterSet(filters.FilterSet):
         label="Cold call",
         widget=forms.Select(choices=[("", "Any"), ("true", "Cold calls"), ("false", "Not cold")]),
     )
-    customer = filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
-    lead = filters.NumberFilter(field_name="lead_id", widget=forms.HiddenInput)
+    customer = NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    lead = NumberFilter(field_name="lead_id", widget=forms.HiddenInput)
     sort = filters.OrderingFilter(fields=SORTABLE, label="Sort")
 
     class Meta:

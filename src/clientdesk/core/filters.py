@@ -31,3 +31,22 @@ class DayBoundFilter(filters.DateFilter):
         start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
         lookup = "gte" if self.bound == "from" else "lt"
         return qs.filter(**{f"{self.field_name}__{lookup}": start})
+
+
+# The widest integer a database column here holds (PostgreSQL bigint, SQLite INTEGER).
+BIGINT_MAX = 2**63 - 1
+
+
+class NumberFilter(filters.NumberFilter):
+    """A number filter whose value fits a bigint: the one every FilterSet uses.
+
+    django-filter's own passes any decimal on, so ``customer=1e30`` reached SQLite as an
+    integer it cannot bind (OverflowError, a 500) in every list with a number filter. Here a
+    value outside the bigint range is a field error on that parameter (400 in the API, a
+    message on the page), like any other invalid filter.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", -BIGINT_MAX)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)

@@ -19,11 +19,16 @@ from django_tables2.rows import BoundRow
 class DeferredJoinPaginator(LazyPaginator):
     # Below this offset one plain query is cheaper than keys-then-rows.
     defer_from_offset = 500
+    # Past this row no page can exist (a bigint OFFSET): ?page=10**20 used to reach
+    # PostgreSQL as an out-of-range OFFSET (and SQLite as an unbindable integer), a 500.
+    max_offset = 2**62
 
     def page(self, number: Any) -> Page:
         queryset = getattr(getattr(self.object_list, "data", None), "data", None)
         number = self.validate_number(number or 1)
         bottom = (number - 1) * self.per_page
+        if bottom > self.max_offset:
+            raise EmptyPage("That page contains no results")
         if not isinstance(queryset, QuerySet) or bottom < self.defer_from_offset:
             return super().page(number)
         look_ahead = (self.look_ahead - 1) * self.per_page + 1

@@ -55,6 +55,10 @@ def access_map(user: Any) -> dict[str, int]:
         for module, level, scope in rows:
             result[module], scopes[module] = level, scope
         user._read_scopes = scopes  # read by ``clientdesk.core.scopes.read_scope``
+    # An API token's scopes narrow the role (accounts.tokens puts them on the user; no query).
+    token_scope = getattr(user, "api_token_scope", None)
+    if token_scope is not None:
+        result = token_scope.clamp(result)
     user._module_access = result
     return result
 

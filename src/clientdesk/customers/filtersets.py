@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from clientdesk.core.filters import DayBoundFilter
+from clientdesk.core.filters import DayBoundFilter, NumberFilter
 
 from .lookup import IN_URL, hash_q, looks_like_identifier, resolve_lookup
 from .models import Customer, KycStatus, RiskLevel, Status
@@ -76,10 +76,10 @@ class CustomerFilterSet(filters.FilterSet):
     )
     # Volume lives in transactions.CustomerTotals (one row per customer): an inner join
     # that tx_totals_volume_idx answers.
-    volume_min = filters.NumberFilter(
+    volume_min = NumberFilter(
         field_name="transaction_totals__volume", lookup_expr="gte", label="Volume from"
     )
-    volume_max = filters.NumberFilter(
+    volume_max = NumberFilter(
         field_name="transaction_totals__volume", lookup_expr="lte", label="Volume to"
     )
     city = filters.CharFilter(field_name="city", lookup_expr="iexact")

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from clientdesk.core.filters import DayBoundFilter
+from clientdesk.core.filters import DayBoundFilter, NumberFilter
 
 from .models import OPEN_STATUSES, Priority, Task, TaskStatus
 
@@ -53,7 +53,7 @@ class TaskFilterSet(filters.FilterSet):
         label="Overdue",
         widget=forms.Select(choices=[("", "Any"), ("true", "Overdue"), ("false", "Not overdue")]),
     )
-    customer = filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    customer = NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
     subject_type = filters.CharFilter(widget=forms.HiddenInput)
     subject_id = filters.CharFilter(widget=forms.HiddenInput)
     sort = filters.OrderingFilter(fields=SORTABLE, label="Sort")

@@ -8,7 +8,7 @@ import django_filters as filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from clientdesk.core.filters import DayBoundFilter
+from clientdesk.core.filters import DayBoundFilter, NumberFilter
 
 from .models import HitStatus, ScreeningHit, ScreeningList, Trigger
 
@@ -35,8 +35,8 @@ class ScreeningHitFilterSet(filters.FilterSet):
         queryset=ScreeningList.objects.all(), label="List", empty_label="Any list"
     )
     trigger = filters.ChoiceFilter(choices=Trigger.choices, empty_label="Any trigger")
-    min_score = filters.NumberFilter(field_name="score", lookup_expr="gte", label="Score from")
-    customer = filters.NumberFilter(field_name="customer_id", label="Customer id")
+    min_score = NumberFilter(field_name="score", lookup_expr="gte", label="Score from")
+    customer = NumberFilter(field_name="customer_id", label="Customer id")
     created_after = DayBoundFilter(field_name="created_at", bound="from", label="Raised from")
     created_before = DayBoundFilter(field_name="created_at", bound="to", label="Raised to")
     sort = filters.OrderingFilter(fields=SORTABLE, label="Sort")

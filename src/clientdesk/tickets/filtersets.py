@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from clientdesk.core.filters import DayBoundFilter
+from clientdesk.core.filters import DayBoundFilter, NumberFilter
 
 from . import sla
 from .models import (
@@ -92,7 +92,7 @@ class TicketFilterSet(filters.FilterSet):
     sla_status = filters.ChoiceFilter(
         choices=SLAStatus.choices, method="sla", label="SLA status", empty_label="Any"
     )
-    customer = filters.NumberFilter(field_name="customer_id", label="Customer id")
+    customer = NumberFilter(field_name="customer_id", label="Customer id")
     created_after = DayBoundFilter(field_name="created_at", bound="from", label="Created from")
     created_before = DayBoundFilter(field_name="created_at", bound="to", label="Created to")
     sort = filters.OrderingFilter(fields=SORTABLE, label="Sort")

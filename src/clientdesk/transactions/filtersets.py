@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
-from clientdesk.core.filters import DayBoundFilter
+from clientdesk.core.filters import DayBoundFilter, NumberFilter
 
 from . import currencies
 from .models import (
@@ -103,8 +103,8 @@ class TransactionFilterSet(filters.FilterSet):
         label="Transaction ID",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Transaction ID"}),
     )
-    customer = filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
-    account = filters.NumberFilter(method="filter_account", widget=forms.HiddenInput)
+    customer = NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    account = NumberFilter(method="filter_account", widget=forms.HiddenInput)
     period = filters.ChoiceFilter(
         choices=PERIODS, method="filter_period", label="Date", empty_label="Any time"
     )
@@ -118,13 +118,13 @@ class TransactionFilterSet(filters.FilterSet):
     )
     direction = filters.ChoiceFilter(choices=Direction.choices, empty_label="Any direction")
     channel = filters.ChoiceFilter(choices=Channel.choices, empty_label="Any channel")
-    merchant = filters.NumberFilter(field_name="merchant_id", label="Merchant")
-    device = filters.NumberFilter(field_name="device_id", label="Device")
+    merchant = NumberFilter(field_name="merchant_id", label="Merchant")
+    device = NumberFilter(field_name="device_id", label="Device")
     currency = filters.CharFilter(
         method="filter_currency", label="Currency", help_text="ISO 4217 code, e.g. INR"
     )
-    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte", label="Amount from")
-    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte", label="Amount to")
+    amount_min = NumberFilter(field_name="amount", lookup_expr="gte", label="Amount from")
+    amount_max = NumberFilter(field_name="amount", lookup_expr="lte", label="Amount to")
     sort = filters.OrderingFilter(fields=TRANSACTION_SORTS, label="Sort")
 
     class Meta:
@@ -160,7 +160,7 @@ class TransactionFilterSet(filters.FilterSet):
 class AlertFilterSet(filters.FilterSet):
     """Monitoring alerts: the alert queue, a customer's alerts and ``/api/v1/alerts/``."""
 
-    customer = filters.NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
+    customer = NumberFilter(field_name="customer_id", widget=forms.HiddenInput)
     status = filters.MultipleChoiceFilter(
         choices=AlertStatus.choices, distinct=False, widget=_chips()
     )
@@ -208,9 +208,7 @@ class AlertFilterSet(filters.FilterSet):
 
 class DeviceFilterSet(filters.FilterSet):
     q = filters.CharFilter(field_name="device_id", lookup_expr="startswith", label="Device ID")
-    customer = filters.NumberFilter(
-        field_name="customer_links__customer_id", widget=forms.HiddenInput
-    )
+    customer = NumberFilter(field_name="customer_links__customer_id", widget=forms.HiddenInput)
     status = filters.ChoiceFilter(choices=DeviceStatus.choices, empty_label="Any status")
     device_type = filters.ChoiceFilter(choices=DeviceType.choices, empty_label="Any type")
     sort = filters.OrderingFilter(
@@ -255,3 +253,13 @@ class RuleFilterSet(filters.FilterSet):
     @property
     def qs(self) -> QuerySet[Rule]:
         return _stable(super().qs, "name")
+
+
+class AccountFilterSet(filters.FilterSet):
+    """The accounts list of the API: one customer's accounts with ``customer=<id>``."""
+
+    customer = NumberFilter(field_name="customer_id", label="Customer id")
+
+    class Meta:
+        model = Account
+        fields: list[str] = []

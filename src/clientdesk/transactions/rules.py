@@ -225,7 +225,7 @@ def _clean_one(name: str, spec: Param, value: Any) -> Any:
 def validate(rule_type: str, parameters: Any) -> dict[str, Any]:
     """Cleaned parameters (defaults filled, decimals as strings) or a ValidationError on
     ``parameters`` naming each bad key."""
-    specs = PARAMETERS.get(rule_type)
+    specs = PARAMETERS.get(rule_type) if isinstance(rule_type, str) else None
     if specs is None:
         raise ValidationError({"rule_type": "Choose a rule type."})
     if not isinstance(parameters, Mapping):

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clientdesk.core.api import IdField
+
 from ..models import CallLog, CallStatus, Direction
 
 
 class CallLogSerializer(serializers.ModelSerializer):
     direction_display = serializers.CharField(source="get_direction_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    recording_url = serializers.URLField(read_only=True, allow_blank=True)  # "" when none
 
     class Meta:
         model = CallLog
@@ -56,7 +59,7 @@ class CallInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CallStatus.choices)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     recording_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
-    staff = serializers.IntegerField(required=False, help_text="User id; default: the caller.")
+    staff = IdField(required=False, help_text="User id; default: the caller.")
     device_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
     device_call_id = serializers.CharField(
         required=False, allow_blank=True, max_length=64, help_text="Required by the intake."

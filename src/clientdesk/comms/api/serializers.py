@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from clientdesk.core.api import IdField
+
 from ..models import Channel, Message
 
 
@@ -45,7 +47,7 @@ class InAppMessageSerializer(serializers.ModelSerializer):
 
 
 class SendMessageSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1)
+    customer = IdField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     subject = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     body = serializers.CharField(max_length=5000)

@@ -12,12 +12,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clientdesk.core.api import ModulePermission
+from clientdesk.core.parsers import JSONParser
 from clientdesk.core.views import private_file
 from clientdesk.customers.models import Customer
 from clientdesk.customers.selectors import customer_for

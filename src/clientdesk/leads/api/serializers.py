@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from clientdesk.core.api import IdField
 from clientdesk.customers.api.serializers import MaskedStringField
 
 from ..models import Lead, LeadStatus
@@ -91,13 +92,13 @@ class LeadStatusSerializer(serializers.Serializer):
 
 
 class BulkStatusSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
+    ids = serializers.ListField(child=IdField(), max_length=500)
     status = serializers.ChoiceField(choices=LeadStatus.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class BulkAssignSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
+    ids = serializers.ListField(child=IdField(), max_length=500)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True), allow_null=True
     )

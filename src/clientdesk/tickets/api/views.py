@@ -8,13 +8,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clientdesk.core.api import ModulePermission
-from clientdesk.core.views import private_file
+from clientdesk.core.parsers import JSONParser
+from clientdesk.core.views import parse_int, private_file
 
 from .. import selectors, services
 from ..filtersets import TicketFilterSet
@@ -158,7 +159,10 @@ class TicketViewSet(
     def download(
         self, request: Request, pk: str | None = None, attachment_pk: str | None = None
     ) -> FileResponse:
-        attachment = selectors.attachment_for(request.user, int(pk or 0), int(attachment_pk or 0))
+        ticket_id, attachment_id = parse_int(pk), parse_int(attachment_pk)
+        if ticket_id is None or attachment_id is None:  # /tickets/abc/... matches the route
+            raise NotFound()
+        attachment = selectors.attachment_for(request.user, ticket_id, attachment_id)
         handle = services.open_attachment(attachment, actor=request.user)
         response = FileResponse(
             handle,

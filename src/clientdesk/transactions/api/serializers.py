@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from clientdesk.core.api import IdField
+
 from ..models import Account as AccountModel
 from ..models import (
     AccountKind,
@@ -26,6 +28,12 @@ from ..models import (
     TransactionStatus,
     TransactionType,
 )
+
+
+def _blank_choice(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A read-only choice that may be empty (a blank model field). DRF drops ``allow_blank``
+    from read-only fields, so the document promised one of the choices and the API sent ""."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True, **kwargs)
 
 
 class MerchantSerializer(serializers.ModelSerializer):
@@ -51,6 +59,8 @@ class MerchantRiskSerializer(serializers.Serializer):
 
 
 class DeviceSerializer(serializers.ModelSerializer):
+    device_type = _blank_choice(DeviceType.choices)
+
     class Meta:
         model = Device
         fields = [
@@ -112,6 +122,8 @@ class _MerchantBrief(serializers.ModelSerializer):
 
 
 class _DeviceBrief(serializers.ModelSerializer):
+    device_type = _blank_choice(DeviceType.choices)
+
     class Meta:
         model = Device
         fields = ["id", "device_id", "device_type", "status"]
@@ -123,6 +135,8 @@ class TransactionSerializer(serializers.ModelSerializer):
     merchant = _MerchantBrief(read_only=True, allow_null=True)
     device = _DeviceBrief(read_only=True, allow_null=True)
     customer_client_id = serializers.CharField(source="customer.client_id", read_only=True)
+    direction = _blank_choice(Direction.choices, help_text="Transfers only; empty otherwise.")
+    channel = _blank_choice(Channel.choices)
 
     class Meta:
         model = Transaction
@@ -266,7 +280,11 @@ class RuleInputSerializer(serializers.Serializer):
 
 
 class AlertNoteSerializer(serializers.ModelSerializer):
-    author_name = serializers.CharField(source="author.username", read_only=True, default=None)
+    author_name = serializers.CharField(
+        source="author.username", read_only=True, default=None, allow_null=True
+    )
+    from_status = _blank_choice(AlertStatus.choices, help_text="Status changes only.")
+    to_status = _blank_choice(AlertStatus.choices, help_text="Status changes only.")
 
     class Meta:
         model = AlertNote
@@ -284,7 +302,9 @@ class AlertNoteSerializer(serializers.ModelSerializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    rule_name = serializers.CharField(source="rule.name", read_only=True, default=None)
+    rule_name = serializers.CharField(
+        source="rule.name", read_only=True, default=None, allow_null=True
+    )
     customer_client_id = serializers.CharField(source="customer.client_id", read_only=True)
     allowed_transitions = serializers.ListField(
         child=serializers.ChoiceField(choices=AlertStatus.choices), read_only=True
@@ -327,7 +347,7 @@ class AlertTransitionSerializer(serializers.Serializer):
 
 
 class AlertAssignSerializer(serializers.Serializer):
-    assigned_to = serializers.IntegerField(allow_null=True, help_text="User id; null: unassign.")
+    assigned_to = IdField(allow_null=True, help_text="User id; null: unassign.")
 
 
 class AlertNoteInputSerializer(serializers.Serializer):

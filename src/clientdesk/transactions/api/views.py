@@ -17,15 +17,17 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clientdesk.core.api import ModulePermission
+from clientdesk.core.api import ModulePermission, request_object
+from clientdesk.core.parsers import JSONParser
 from clientdesk.core.permissions import Module
 
 from .. import analytics, currencies, intake, services
 from ..filtersets import (
+    AccountFilterSet,
     AlertFilterSet,
     DeviceFilterSet,
     MerchantFilterSet,
@@ -39,7 +41,7 @@ from . import serializers as s
 class DecimalJSONParser(JSONParser):
     """JSON with numbers parsed as Decimal: an amount sent as 1250.10 stays exact."""
 
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+    def load(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             return json.loads(stream.read().decode(encoding), parse_float=Decimal)
@@ -138,17 +140,19 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     serializer_class = s.AccountSerializer
     permission_classes = [ModulePermission]
 
+    filterset_class = AccountFilterSet
+
     def get_queryset(self) -> QuerySet[Account]:
-        qs = Account.objects.visible_to(self.request.user).order_by("id")
-        customer = self.request.query_params.get("customer")
-        if customer:
-            qs = qs.filter(customer_id=customer) if customer.isdigit() else qs.none()
-        return qs
+        return Account.objects.visible_to(self.request.user).order_by("id")
 
-    @extend_schema(parameters=[OpenApiParameter("customer", OpenApiTypes.INT)])
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
+# A refused intake: the batch report (atomic=true), or field errors (one transaction, a bad file).
+INTAKE_REFUSED = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/TransactionIntakeResult"},
+        {"$ref": "#/components/schemas/ValidationError"},
+    ]
+}
 
 _BATCH_DOC = (
     "One transaction (a JSON object) or a batch (a JSON list of up to "
@@ -183,7 +187,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={
             201: s.TransactionSerializer,
             200: s.TransactionIntakeResultSerializer,
-            400: s.TransactionIntakeResultSerializer,
+            400: INTAKE_REFUSED,
         },
         parameters=[
             OpenApiParameter("atomic", OpenApiTypes.BOOL),
@@ -232,7 +236,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request={"multipart/form-data": s.CsvUploadSerializer},
         responses={
             200: s.TransactionIntakeResultSerializer,
-            400: s.TransactionIntakeResultSerializer,
+            400: INTAKE_REFUSED,
         },
         summary="Upload a CSV file of transactions",
         description="Columns: " + ", ".join(intake.CSV_COLUMNS) + ". Rows are numbered by "
@@ -301,12 +305,14 @@ class RuleViewSet(
 
     @extend_schema(request=s.RuleInputSerializer, responses={201: s.RuleSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rule = services.create_rule(actor=request.user, data=dict(request.data))
+        rule = services.create_rule(actor=request.user, data=request_object(request))
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.RuleInputSerializer(partial=True), responses={200: s.RuleSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rule = services.update_rule(self.get_object(), actor=request.user, data=dict(request.data))
+        rule = services.update_rule(
+            self.get_object(), actor=request.user, data=request_object(request)
+        )
         return Response(self.get_serializer(rule).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -378,7 +384,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         methods=["POST"], request=s.AlertNoteInputSerializer, responses={201: s.AlertNoteSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def notes(self, request: Request, pk: str) -> Response:
         alert = self.get_object()
         if request.method == "GET":
