@@ -25,11 +25,11 @@ def roles(db: None) -> dict[str, Role]:
     A transactional test (threads, live server) flushes the tables afterwards, migration
     rows included, so they are installed again when missing.
     """
-    from clientdesk.accounts.models import RoleModuleAccess
+    from clientdesk.accounts.models import RoleCapability, RoleModuleAccess
     from clientdesk.accounts.roles import install_default_roles
 
     if not Role.objects.exists():
-        install_default_roles(Role, RoleModuleAccess)
+        install_default_roles(Role, RoleModuleAccess, RoleCapability)
     found = {role.slug: role for role in Role.objects.all()}
     assert {"sales", "support", "manager", "compliance", "admin"} <= set(found)
     return found

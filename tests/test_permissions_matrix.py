@@ -39,8 +39,19 @@ pytestmark = pytest.mark.django_db
 # Open to everyone by design: the login page itself, logging out, the API description; the
 # load balancer's probes; /metrics is guarded by token or address, not a login
 # (tests/ops/test_metrics.py); where browsers post Content-Security-Policy violation reports
-# (no session, no CSRF token).
-PUBLIC = {"login", "logout", "schema", "api-docs", "healthz", "readyz", "metrics", "csp-report"}
+# (no session, no CSRF token); the second step of signing in (a half-signed-in session, or
+# back to the login page).
+PUBLIC = {
+    "login",
+    "login-verify",
+    "logout",
+    "schema",
+    "api-docs",
+    "healthz",
+    "readyz",
+    "metrics",
+    "csp-report",
+}
 # Routes that name no module, each with the reason. A route that is neither here, nor in
 # PUBLIC, nor declares a ``module`` fails ``test_every_route_is_in_the_matrix``: a new page or
 # endpoint must say which module guards it (or be listed here, with a reason, on review).
@@ -51,6 +62,8 @@ NO_MODULE = {
     "notifications:open": "the signed-in user's own notifications",
     "notification-list": "the signed-in user's own notifications",
     "notification-read": "the signed-in user's own notifications",
+    "account:home": "the signed-in user's own account: second factor, sessions, password",
+    "account:two_factor": "the signed-in user's own second-factor enrolment",
     "api-root": "DRF's index of the API routes; no data",
     "tickets:survey": "a customer's satisfaction survey, authorised by its signed link",
 }

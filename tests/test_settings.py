@@ -6,6 +6,7 @@ the variations run the settings file in-process with a patched environment, whic
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import secrets
@@ -18,6 +19,8 @@ from unittest import mock
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+
+from clientdesk.core.deploy_checks import REQUIRED_STATIC
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = REPO / "src" / "clientdesk" / "settings.py"
@@ -130,7 +133,13 @@ def test_development_needs_nothing(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def check_deploy(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
-    env = clean_env(**production_secrets(tmp_path_factory.mktemp("deploy")))
+    var = tmp_path_factory.mktemp("deploy")
+    # A deploy runs collectstatic before `check --deploy`; clientdesk.E001 (tested with a real
+    # collectstatic in tests/ops/test_prod_static.py) wants the manifest and its entries.
+    (var / "staticfiles").mkdir()
+    paths = {path: path for path in REQUIRED_STATIC}
+    (var / "staticfiles" / "staticfiles.json").write_text(json.dumps({"paths": paths, "version": "1.1", "hash": "test"}))
+    env = clean_env(**production_secrets(var))
     result = run(["manage.py", "check", "--deploy"], env)
     return result.returncode, result.stdout + result.stderr
 

@@ -369,7 +369,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 # Content-Security-Policy, Permissions-Policy, Cache-Control (issue 11; docs/ui.md "Content
-# Security Policy", docs/decisions/headers.md). Scripts and styles come from our own origin;
+# Security Policy", docs/decisions.md). Scripts and styles come from our own origin;
 # an inline block that must stay carries the request's nonce ({{ request.csp_nonce }}). There is
 # no 'unsafe-inline' and no 'unsafe-eval'. CSP_REPORT_ONLY=true sends the same policy as
 # Content-Security-Policy-Report-Only instead (to try a change on live traffic first); either

@@ -20,8 +20,10 @@ from .signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
-# Pinned with three live sessions: listing them is one query whatever their number.
-QUERIES_USER_PAGE = 12
+# Pinned with three live sessions: listing them is one query whatever their number. The user
+# page also reads the person's module access (the token form offers no more than the role) and
+# the team names in use (the team field's suggestions).
+QUERIES_USER_PAGE = 14
 QUERIES_ACCOUNT_PAGE = 8
 CACHE_SESSIONS = "django.contrib.sessions.backends.cache"
 

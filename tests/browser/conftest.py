@@ -152,10 +152,10 @@ def page(new_page: Callable[..., Page]) -> Page:
 @pytest.fixture
 def roles(transactional_db: None) -> dict[str, Any]:
     """slug -> Role, re-installed if the flush of an earlier test removed them."""
-    from clientdesk.accounts.models import Role, RoleModuleAccess
+    from clientdesk.accounts.models import Role, RoleCapability, RoleModuleAccess
     from clientdesk.accounts.roles import install_default_roles
 
-    install_default_roles(Role, RoleModuleAccess)
+    install_default_roles(Role, RoleModuleAccess, RoleCapability)
     return {role.slug: role for role in Role.objects.all()}
 
 

@@ -17,6 +17,7 @@ from factories import SAMPLE_AADHAAR, SAMPLE_MOBILE, SAMPLE_PAN, SAMPLE_PASSPORT
 from pythonjsonlogger.json import JsonFormatter
 
 from clientdesk.core.logging import RedactingFilter, RequestContextFilter, redact
+from clientdesk.core.masking import mask_pan
 from clientdesk.urls import urlpatterns as app_urls
 
 CUSTOMER = {
@@ -30,8 +31,9 @@ CUSTOMER = {
     "mobile_spaced": "+91 98765 43210",
     "mobile_intl": "+44 7700 900123",
 }
+MASKED_PAN = mask_pan(SAMPLE_PAN)  # the product's mask: last four characters
 PLACEHOLDER = {
-    "pan": "ABXXX1234X",  # the product's masks for these two (core.masking)
+    "pan": MASKED_PAN,  # the product's masks for these two (core.masking)
     "aadhaar": f"XXXX XXXX {SAMPLE_AADHAAR[-4:]}",
     "aadhaar_spaced": f"XXXX XXXX {SAMPLE_AADHAAR[-4:]}",
     "passport": "[passport]",
@@ -109,7 +111,7 @@ def test_exception_text_is_redacted(capture: Capture) -> None:
     except ValueError:
         log.exception("failed")
     assert SAMPLE_PAN not in capture.text and "asha@example.com" not in capture.text
-    assert "bad PAN ABXXX1234X for [email]" in capture.records()[0]["exc_info"]
+    assert f"bad PAN {MASKED_PAN} for [email]" in capture.records()[0]["exc_info"]
 
 
 def test_ordinary_text_and_numbers_stay() -> None:
@@ -181,15 +183,16 @@ def test_production_settings_log_json_with_the_filters(tmp_path: Any) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     record = json.loads(out.stderr.strip().splitlines()[-1])
-    assert record["message"] == "pan ABXXX1234X mail [email]"
+    assert record["message"] == f"pan {MASKED_PAN} mail [email]"
     assert record["level"] == "WARNING" and record["logger"] == "clientdesk.x"
     assert {"time", "request_id", "user_id"} <= set(record)
 
 
 def test_lower_case_pan_and_an_aadhaar_with_a_wrong_check_digit_are_masked_too() -> None:
     wrong = SAMPLE_AADHAAR[:-1] + str((int(SAMPLE_AADHAAR[-1]) + 1) % 10)
-    assert redact(f"pan {SAMPLE_PAN.lower()}") == "pan ABXXX1234X"
+    assert redact(f"pan {SAMPLE_PAN.lower()}") == f"pan {MASKED_PAN}"
     assert redact(f"uid {wrong}") == f"uid XXXX XXXX {wrong[-4:]}"
     assert (
-        redact("already ABXXX1234X and XXXX XXXX 2346") == "already ABXXX1234X and XXXX XXXX 2346"
+        redact(f"already {MASKED_PAN} and XXXX XXXX 2346")
+        == f"already {MASKED_PAN} and XXXX XXXX 2346"
     )

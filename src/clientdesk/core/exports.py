@@ -9,7 +9,7 @@ Numbers are not text: an ``int``, ``float`` or ``Decimal`` cell is written as it
 is a string that is nothing but a plain signed decimal number (``-500.00``, ``+919876543210``
 as a mobile number): such a cell cannot call a function or reach another cell, and quoting
 it would turn an amount into text in every spreadsheet (decision of 2026-12-07,
-docs/decisions/sensdata.md).
+docs/decisions.md).
 """
 
 from __future__ import annotations

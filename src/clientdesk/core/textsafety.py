@@ -5,7 +5,7 @@ Installed once by ``CoreConfig.ready``: it wraps ``django.forms.CharField.to_pyt
 by ``validators.validate_plain_text`` before the field's own validators and the services see
 it. One place covers the customers', leads', tickets', activities', tasks', calls' and
 messages' forms and serializers, and any added later, instead of a mixin on ~110 classes
-(docs/decisions/sensdata.md). The error is the field's own, so forms show it beside the field
+(docs/decisions.md). The error is the field's own, so forms show it beside the field
 and the API answers 400 with it under the field's name.
 
 Multi-line fields keep newline, carriage return and tab: a form field whose widget is a

@@ -3,7 +3,7 @@
 Tokens issued before this migration acted with their user's full role and never expired.
 They keep working, with scopes equal to the role's module access at migration time and an
 expiry 30 days after the migration: integrations do not break on deploy, and every old
-token is replaced within a month by one issued with chosen scopes (docs/decisions/api.md).
+token is replaced within a month by one issued with chosen scopes (docs/decisions.md).
 """
 
 import datetime as dt
