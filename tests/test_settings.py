@@ -138,7 +138,9 @@ def check_deploy(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
     # collectstatic in tests/ops/test_prod_static.py) wants the manifest and its entries.
     (var / "staticfiles").mkdir()
     paths = {path: path for path in REQUIRED_STATIC}
-    (var / "staticfiles" / "staticfiles.json").write_text(json.dumps({"paths": paths, "version": "1.1", "hash": "test"}))
+    (var / "staticfiles" / "staticfiles.json").write_text(
+        json.dumps({"paths": paths, "version": "1.1", "hash": "test"})
+    )
     env = clean_env(**production_secrets(var))
     result = run(["manage.py", "check", "--deploy"], env)
     return result.returncode, result.stdout + result.stderr
