@@ -342,48 +342,37 @@ def update_user(user: Any, *, actor: Any, data: Mapping[str, Any]) -> Any:
 
 def set_password(user: Any, *, actor: Any, password: str, keep_session: str | None = None) -> None:
     """An Admin sets a new password for someone (the value is never recorded)."""
-    from django.contrib.auth.password_validation import validate_password
-
     require(actor, Module.ADMINISTRATION, Access.WRITE)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    from . import sessions
-
-    with transaction.atomic():
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        # A new password ends the user's sessions (all of them: an Admin set it for them).
-        ended = sessions.end_all(user, keep=keep_session)
-        audit.record(
-            actor=actor,
-            action="update",
-            target=user,
-            changes={"password": "changed", **({"sessions_ended": ended} if ended else {})},
-        )
+    # A new password ends the user's sessions (all of them: an Admin set it for them).
+    _store_password(user, actor=actor, password=password, field="password", keep=keep_session)
 
 
 def change_own_password(
     user: Any, *, actor: Any, old_password: str, password: str, keep_session: str | None
 ) -> None:
     """A user changes their own password; their other sessions end, this one stays."""
-    from django.contrib.auth.password_validation import validate_password
-
     if actor.pk != user.pk:
         raise ValidationError("Only the account holder changes their own password.")
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["Your current password was entered wrongly."]})
+    _store_password(user, actor=actor, password=password, field="new_password", keep=keep_session)
+
+
+def _store_password(user: Any, *, actor: Any, password: str, field: str, keep: str | None) -> None:
+    """Validate (errors under ``field``), hash and save the password, end the user's sessions
+    but ``keep``, and record it (never the value) in one transaction."""
+    from django.contrib.auth.password_validation import validate_password
+
+    from . import sessions
+
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationError({"new_password": exc.messages}) from exc
-    from . import sessions
-
+        raise ValidationError({field: exc.messages}) from exc
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        ended = sessions.end_all(user, keep=keep_session)
+        ended = sessions.end_all(user, keep=keep)
         audit.record(
             actor=actor,
             action="update",
