@@ -168,17 +168,31 @@ def read_full(source: IO[bytes], size: int) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-class _ChunkStream(io.RawIOBase):
-    """A readable, non-seekable stream that serves ``_next_chunk()`` results in order."""
+class SourceStream(io.RawIOBase):
+    """A readable, non-seekable stream over ``source``; closing it closes the source."""
 
     def __init__(self, source: IO[bytes]) -> None:
         super().__init__()
         self._source = source
-        self._out = memoryview(b"")
-        self._done = False
 
     def readable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._source.close()
+            finally:
+                super().close()
+
+
+class _ChunkStream(SourceStream):
+    """Serves ``_next_chunk()`` results in order."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        super().__init__(source)
+        self._out = memoryview(b"")
+        self._done = False
 
     def _next_chunk(self) -> bytes | None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -212,13 +226,6 @@ class _ChunkStream(io.RawIOBase):
         while piece := self.read(CHUNK_SIZE + TAG_SIZE):
             parts.append(piece)
         return b"".join(parts)
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._source.close()
-            finally:
-                super().close()
 
 
 class EncryptingReader(_ChunkStream):

@@ -19,7 +19,6 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -30,7 +29,7 @@ from django.core.files.storage import Storage, default_storage
 from django.db import models, transaction
 
 from . import envelope
-from .envelope import FileIntegrityError, WrappedKey
+from .envelope import FileIntegrityError, SourceStream, WrappedKey
 
 __all__ = [
     "EncryptedFileMixin",
@@ -95,15 +94,12 @@ def _raw_stream(name: str, storage: Storage) -> IO[bytes]:
     return handle  # type: ignore[return-value]
 
 
-class _Prefixed(io.RawIOBase):
+class _Prefixed(SourceStream):
     """``head`` (already read) followed by the rest of ``source``."""
 
     def __init__(self, head: bytes, source: IO[bytes]) -> None:
-        super().__init__()
-        self._head, self._source = memoryview(head), source
-
-    def readable(self) -> bool:
-        return True
+        super().__init__(source)
+        self._head = memoryview(head)
 
     def readinto(self, buffer: Any) -> int:
         if self._head:
@@ -114,13 +110,6 @@ class _Prefixed(io.RawIOBase):
         data = self._source.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._source.close()
-            finally:
-                super().close()
 
 
 def open_stored(row: Any, *, storage: Storage | None = None) -> IO[bytes]:
@@ -197,15 +186,12 @@ class MigrationReport:
     problems: list[str] = field(default_factory=list)
 
 
-class _Hashing(io.RawIOBase):
+class _Hashing(SourceStream):
     """Passes ``source`` through and hashes what was read."""
 
     def __init__(self, source: IO[bytes]) -> None:
-        super().__init__()
-        self._source, self.digest, self.size = source, hashlib.sha256(), 0
-
-    def readable(self) -> bool:
-        return True
+        super().__init__(source)
+        self.digest, self.size = hashlib.sha256(), 0
 
     def readinto(self, buffer: Any) -> int:
         data = self._source.read(len(buffer))
@@ -213,13 +199,6 @@ class _Hashing(io.RawIOBase):
         self.digest.update(data)
         self.size += len(data)
         return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._source.close()
-            finally:
-                super().close()
 
 
 def _digest_of(row: Any, storage: Storage) -> str:
