@@ -697,6 +697,9 @@ LOGGING["handlers"]["console"].update(
     {"filters": ["request_context", "redact", "mask"], "formatter": LOG_FORMAT}
 )
 MIDDLEWARE.insert(0, "clientdesk.core.logging.LogUserMiddleware")
+# Refused requests (403) are logged as one warning line on django.request, without a stack.
+LOGGING["filters"]["expected_refusal"] = {"()": "clientdesk.core.logging.ExpectedRefusalFilter"}
+LOGGING["loggers"]["django.request"] = {"filters": ["expected_refusal"], "level": "INFO"}
 # ---------------------------------------------------------------------------- end of logs block
 
 # --- Operations: health probes and metrics (clientdesk.ops; docs/operations.md) --------------

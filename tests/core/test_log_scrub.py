@@ -101,3 +101,23 @@ def test_a_real_404_with_a_pan_in_the_path_is_logged_masked(
     text = console.getvalue()
     assert "Not Found" in text and "XXXXXX234F" in text
     assert SAMPLE_PAN not in text
+
+
+@pytest.mark.django_db
+def test_a_refused_page_is_one_warning_line_without_a_traceback(
+    client_for: Any, sales_user: Any, console: io.StringIO
+) -> None:
+    response = client_for(sales_user).get("/audit/")
+    assert response.status_code == 403
+    text = console.getvalue()
+    assert text.count("Forbidden (Permission denied): /audit/") == 1
+    assert "Traceback" not in text and "PermissionDenied" not in text
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_keeps_its_traceback(console: io.StringIO) -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("django.request").error("Internal Server Error: /x/", exc_info=True)
+    assert "Traceback" in console.getvalue()

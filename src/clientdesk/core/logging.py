@@ -133,3 +133,20 @@ class LogUserMiddleware:
             return self.get_response(request)
         finally:
             _request.reset(token)
+
+
+class ExpectedRefusalFilter(logging.Filter):
+    """A 403 is an answer, not a fault: keep Django's one warning line, drop the traceback.
+
+    Django logs every ``PermissionDenied`` on ``django.request`` with the exception attached,
+    which printed a full stack for each refused page. The line (path, request id, user id)
+    stays; the stack of an expected refusal tells an operator nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from django.core.exceptions import PermissionDenied
+
+        if record.exc_info and isinstance(record.exc_info[1], PermissionDenied):
+            record.exc_info = None
+            record.exc_text = None
+        return True
