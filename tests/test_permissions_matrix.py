@@ -51,6 +51,7 @@ PUBLIC = {
     "readyz",
     "metrics",
     "csp-report",
+    "favicon",
 }
 # Routes that name no module, each with the reason. A route that is neither here, nor in
 # PUBLIC, nor declares a ``module`` fails ``test_every_route_is_in_the_matrix``: a new page or

@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 from clientdesk.accounts.api import UserViewSet
 from clientdesk.accounts.auth_views import SignInView, VerifyView
 from clientdesk.core.csp import csp_report
-from clientdesk.core.home import home
+from clientdesk.core.home import favicon, home
 from clientdesk.core.views import SearchView
 from clientdesk.customers.api.views import CustomerViewSet
 from clientdesk.ops import health, metrics
@@ -22,6 +22,7 @@ api_docs = SpectacularSwaggerSplitView.as_view(
 
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("login/", SignInView.as_view(), name="login"),
     path("login/verify/", VerifyView.as_view(), name="login-verify"),
     path("account/", include("clientdesk.accounts.account_urls")),

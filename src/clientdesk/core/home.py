@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from clientdesk.core import dashboard
 from clientdesk.core.permissions import has_access
@@ -23,3 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
             Customer.objects.visible_to(request.user).order_by("-created_at", "-id")[:8]
         )
     return render(request, "core/home.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and feed readers ask for /favicon.ico whatever the page says: the SVG icon."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
