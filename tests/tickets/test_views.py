@@ -440,3 +440,17 @@ def test_search_view_groups_tickets(
 ) -> None:
     response = client_for(manager).get(f"/search/?q={ticket.number}")
     assert response.status_code == 200 and ticket.number in response.content.decode()
+
+
+def test_search_by_the_number_prefix(
+    manager: Any, customer: Any, make_ticket: Callable[..., Ticket]
+) -> None:
+    tickets = [make_ticket(customer) for _ in range(3)]
+    bare = dict(registry.search(manager, "TKT"))["Tickets"]
+    assert {h.url for h in bare} == {f"/tickets/{t.pk}/" for t in tickets}
+    assert all(h.matched == "Ticket number" for h in bare)
+    assert dict(registry.search(manager, "tkt-"))["Tickets"]
+    first = tickets[0].number  # TKT-000001-like: its first 8 characters match it
+    hits = dict(registry.search(manager, first[:8].lower()))["Tickets"]
+    assert f"/tickets/{tickets[0].pk}/" in {h.url for h in hits}
+    assert "Tickets" not in dict(registry.search(manager, "TKT-9"))

@@ -1,9 +1,12 @@
-"""Tickets in universal search (Ctrl+K): by number ("TKT-000042", "42") and subject text."""
+"""Tickets in universal search (Ctrl+K): by number ("TKT-000042", "42"), number prefix ("TKT",
+"TKT-0001") and subject text."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
@@ -43,6 +46,11 @@ class TicketSearch:
         query = Q(subject_id__in=subjects) if subjects else Q(pk__in=[])
         if number:
             query |= Q(number=number)
+        prefix = number_prefix(term)
+        if prefix == "":  # the bare prefix ("TKT", "tkt-"): the latest tickets
+            query = Q()
+        elif prefix is not None:  # "TKT-0001": every number that starts so, by index range
+            query |= Q(number__gte=prefix, number__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
         rows = list(
             Ticket.objects.visible_to(user)
             .filter(query)
@@ -64,4 +72,20 @@ class TicketSearch:
 
     @staticmethod
     def _matched(ticket: Ticket, term: str, number: str | None) -> str:
-        return "Ticket number" if ticket.number == number else "Subject"
+        prefix = number_prefix(term)
+        if ticket.number == number or (prefix is not None and ticket.number.startswith(prefix)):
+            return "Ticket number"
+        return "Subject"
+
+
+def number_prefix(term: str) -> str | None:
+    """The start of a ticket number typed with the firm's prefix: "TKT" -> "" (any number),
+    "tkt-0001" -> "TKT-0001"; None when the term does not start with the prefix."""
+    prefix = getattr(settings, "TICKET_NUMBER_PREFIX", "TKT")
+    match = re.fullmatch(
+        rf"{re.escape(prefix)}(?:[- ]?(\d{{1,6}}))?-?", term.strip(), re.IGNORECASE
+    )
+    if match is None:
+        return None
+    digits = match.group(1)
+    return f"{prefix}-{digits}" if digits else ""
