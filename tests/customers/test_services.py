@@ -586,17 +586,6 @@ def test_reveal_of_a_non_sensitive_field_is_refused(compliance: Any, customer: C
         services.reveal(customer, actor=compliance, field="mobile")
 
 
-def test_find_by_identifier(admin_user: Any, customer: Customer) -> None:
-    other = make_customer(actor=admin_user)
-    assert services.find_by_identifier("abcpe1234f") == [customer.pk]
-    assert services.find_by_identifier(
-        f"{SAMPLE_AADHAAR[:4]} {SAMPLE_AADHAAR[4:8]} {SAMPLE_AADHAAR[8:]}"
-    ) == [customer.pk]
-    assert services.find_by_identifier(SAMPLE_PASSPORT) == [customer.pk]
-    assert services.find_by_identifier(other.pan) == [other.pk]
-    assert services.find_by_identifier("ZZZPZ0001Z") == []
-
-
 def test_nationality_is_an_iso_code_or_nothing(admin_user: Any) -> None:
     from factories import make_customer
 

@@ -12,7 +12,14 @@ from django.core.management.base import CommandError
 from clientdesk.core.models import AuditEvent
 from clientdesk.transactions import services
 from clientdesk.transactions.intake import intake_transactions
-from clientdesk.transactions.models import ALERT_TRANSITIONS, Account, Alert, CustomerTotals, Device
+from clientdesk.transactions.models import (
+    ALERT_TRANSITIONS,
+    Account,
+    Alert,
+    CustomerTotals,
+    Device,
+    DeviceStatus,
+)
 from clientdesk.transactions.reconcile import reconcile
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +118,9 @@ def test_block_and_trust_device_audited(admin_user, active_customer, make_row):
     services.block_device(device, actor=admin_user, reason="Stolen")
     with pytest.raises(ValidationError):
         services.block_device(device, actor=admin_user, reason="again")
-    device = services.trust_device(device, actor=admin_user, reason="Found")
+    device = services.set_device_status(
+        device, DeviceStatus.TRUSTED, actor=admin_user, reason="Found"
+    )
     assert device.status == "trusted"
     assert AuditEvent.objects.filter(object_type="transactions.device").count() == 2
 

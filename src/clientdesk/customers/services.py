@@ -506,13 +506,3 @@ def reveal(customer: Customer, *, actor: Any, field: str) -> str:
     with transaction.atomic():
         audit.record(actor=actor, action="reveal", target=customer, changes={"field": field})
     return value.isoformat() if isinstance(value, dt.date) else (value or "")
-
-
-def find_by_identifier(value: str) -> list[int]:
-    """Customer ids whose PAN, Aadhaar or ID number equals ``value`` (keyed-hash lookup)."""
-    candidates = {value.strip().upper(), value.replace(" ", "").replace("-", "").upper()}
-    hashes = {keyed_hash(kind, v) for v in candidates if v for kind in HASHED_FIELDS}
-    from django.db.models import Q
-
-    query = Q(pan_hash__in=hashes) | Q(aadhaar_hash__in=hashes) | Q(id_number_hash__in=hashes)
-    return list(Customer.objects.filter(query).values_list("pk", flat=True)[:20])

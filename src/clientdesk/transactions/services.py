@@ -8,12 +8,11 @@ and leaves messages and risk recomputes to ``on_commit``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -371,10 +370,6 @@ def block_device(device: Device, *, actor: Any, reason: str) -> Device:
     return set_device_status(device, DeviceStatus.BLOCKED, actor=actor, reason=reason)
 
 
-def trust_device(device: Device, *, actor: Any, reason: str) -> Device:
-    return set_device_status(device, DeviceStatus.TRUSTED, actor=actor, reason=reason)
-
-
 def set_merchant_risk(
     merchant: Merchant, is_high_risk: bool, *, actor: Any, reason: str
 ) -> Merchant:
@@ -518,14 +513,3 @@ def alert_risk_factor(customer: Customer) -> tuple[int, str]:
     )
     total = sum(counts.values())
     return points, f"{total} open transaction alert{'s' if total != 1 else ''} ({parts})."
-
-
-def monitoring_users() -> Iterable[Any]:
-    """Users an alert may be assigned to (for the pages' and API's choices)."""
-    users = get_user_model().objects.filter(is_active=True).select_related("role")
-    return [u for u in users if has_access(u, Module.MONITORING, Access.WRITE)]
-
-
-def check_can_read_monitoring(user: Any) -> None:
-    if not has_access(user, Module.MONITORING, Access.READ):
-        raise PermissionDenied("Your role does not allow this in monitoring.")

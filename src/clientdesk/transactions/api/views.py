@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -394,8 +393,3 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         note = services.add_alert_note(alert, actor=request.user, body=data.validated_data["body"])
         return Response(s.AlertNoteSerializer(note).data, status=status.HTTP_201_CREATED)
-
-
-def get_alert(user: Any, pk: int) -> Alert:
-    """Fetch and authorize together (404 for what the user may not see)."""
-    return get_object_or_404(Alert.objects.visible_to(user), pk=pk)
