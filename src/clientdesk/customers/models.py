@@ -268,6 +268,17 @@ class Customer(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def postal_address(self) -> str:
+        """One line, e.g. "12 MG Road, Pune 411001", from the parts filled in ("" if none)."""
+        town = " ".join(p for p in (self.city, self.postal_code) if p)
+        return ", ".join(p for p in (self.address_line, town) if p)
+
+    @property
+    def city_state(self) -> str:
+        """City and state, e.g. "Pune, Maharashtra", from the parts filled in ("" if none)."""
+        return ", ".join(p for p in (self.city, self.state) if p)
+
+    @property
     def kyc_tone(self) -> str:
         return KYC_TONES.get(self.kyc_status, "grey")
 
