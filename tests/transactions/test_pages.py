@@ -395,6 +395,15 @@ def test_alert_review_assign_note_and_close(client_for: Any, compliance: Any, al
     assert "Salary bonus; payslip on file." in html
     assert "Assigned to" in html
     assert "Change status" not in html  # closed: no transitions left
+    assert 'data-testid="closed-at"' in html and 'data-testid="open-for"' not in html
+
+
+def test_an_open_alert_says_how_long_it_has_been_open(
+    client_for: Any, compliance: Any, alert: Alert
+) -> None:
+    html = client_for(compliance).get(f"/transactions/alerts/{alert.pk}/").content.decode()
+    assert 'data-testid="open-for"' in html and 'data-testid="closed-at"' not in html
+    assert ">Open</div>" not in html  # the "Closed: Open" field is gone
 
 
 def test_alert_assign_refuses_someone_without_monitoring(
