@@ -221,7 +221,7 @@ def test_customer_tasks_tab(client_for, make_task, sales_user, customer, django_
     client = client_for(sales_user)
     url = f"/customers/{customer.pk}/tasks/"
     html = client.get(url).content.decode()
-    assert 'Tasks <span class="count">1</span>' in html
+    assert 'Tasks <span class="count" data-testid="tab-count-tasks">1 open</span>' in html
     assert html.index("Open follow-up") < html.index("Closed follow-up")
     assert f"subject_type=customers.customer&amp;subject_id={customer.pk}" in html
     pinned = TAB_QUERIES + profile_tab_counts(sales_user)

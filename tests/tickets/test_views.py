@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -400,6 +401,16 @@ def test_customer_tab_open_first_and_count(
     overview = client.get(f"/customers/{customer.pk}/")
     assert dict((t.slug, c) for t, c in overview.context["tabs"])["tickets"] == 2
     assert START  # the clock started on the fixed date
+    assert (
+        '<span class="count" data-testid="tab-count-tickets">2 open</span>'
+        in overview.content.decode()
+    )
+    for ticket in (old_open, new_open):
+        services.change_status(ticket, actor=manager, to_status=Status.CLOSED, note="done")
+    # all closed: the tab shows no bare "0" that would read as "no tickets"
+    after = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="tab-count-tickets"' not in after
+    assert not re.search(r'>Tickets <span class="count">0</span>', after)
 
 
 def test_customer_tab_hidden_without_ticket_access(

@@ -26,6 +26,9 @@ class ProfileTab:
     context: Callable[[HttpRequest, Any], dict[str, Any]] | None = None
     # True: ``count(customer, user)`` counts only what the user may see (e.g. own calls).
     count_per_user: bool = False
+    # What the count counts when it is not every record of the tab, e.g. "open": the tab
+    # then reads "Tickets 2 open", and shows no count at all when there is none open.
+    count_label: str = ""
 
 
 _tabs: dict[str, ProfileTab] = {}

@@ -32,6 +32,7 @@ class FollowupsConfig(AppConfig):
                 "followups/_customer_tab.html",
                 order=40,
                 count=views.customer_tab_count,
+                count_label="open",
                 count_per_user=True,
                 context=views.customer_tab_context,
             )

@@ -34,6 +34,7 @@ class TicketsConfig(AppConfig):
                 "tickets/_customer_tab.html",
                 order=20,
                 count=views.customer_tab_count,
+                count_label="open",
                 context=views.customer_tab_context,
             )
         )
