@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.utils import timezone
@@ -250,3 +251,20 @@ def test_every_sortable_task_column_is_a_valid_sort(client_for, make_task, manag
     make_task(manager, title="Sortable")
     html = client_for(manager).get("/tasks/all/", {"sort": sort}).content.decode()
     assert "alert-error" not in html and "Sortable" in html
+
+
+def test_the_assignee_list_offers_me_once(client_for, sales_user, sales_user2):
+    page = client_for(sales_user).get("/tasks/new/").content.decode()
+    select = re.search(r'<select name="assignee".*?</select>', page, re.S)
+    assert select, "no assignee select"
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", select.group(0))
+    assert sum(sales_user.display_name in o for o in options) == 1
+    assert options[0] == f"Me ({sales_user.display_name})"
+    assert any(sales_user2.display_name in o for o in options)
+
+
+def test_editing_a_task_of_mine_keeps_me_selected(client_for, sales_user):
+    task = services.create_task(actor=sales_user, data={"title": "Call back"})
+    page = client_for(sales_user).get(f"/tasks/{task.pk}/edit/").content.decode()
+    select = re.search(r'<select name="assignee".*?</select>', page, re.S)
+    assert select and re.search(r'<option value="" selected>Me \(', select.group(0))

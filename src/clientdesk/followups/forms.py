@@ -48,6 +48,10 @@ class TaskForm(forms.Form):
             assignee = self.fields["assignee"]
             assert isinstance(assignee, forms.ModelChoiceField)
             assignee.empty_label = f"Me ({user.display_name})"
+            # "Me" is the empty choice: the list itself leaves the user out (once, not twice).
+            assignee.queryset = assignee.queryset.exclude(pk=user.pk)  # type: ignore[union-attr]
+            if getattr(self.initial.get("assignee"), "pk", self.initial.get("assignee")) == user.pk:
+                self.initial["assignee"] = None
 
     def service_data(self) -> dict[str, Any]:
         data = {
