@@ -148,6 +148,10 @@ def test_register_upload_reject_reupload_approve_activate(
     expect(page2.locator(".messages")).to_contain_text("ID proof approved")
     _decide(page2, "electricity-bill.pdf", "Approve")
     expect(page2.locator(".messages")).to_contain_text("KYC is now approved")
+    # nothing of hers waits any more: the officer is taken on to the (now empty) queue
+    expect(page2.locator(".messages")).to_contain_text("The review queue is empty.")
+    expect(page2.locator("h1")).to_have_text("KYC review")
+    page2.goto(f"/kyc/review/{customer.pk}/")
     expect(page2.get_by_test_id("kyc-status")).to_contain_text("approved")
     screenshot(page2, "kyc-review-approved")
     assert Message.objects.filter(customer=customer, event="kyc_approved").exists()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from factories import profile_tab_counts
+from factories import make_customer, profile_tab_counts
 
 from clientdesk.core.models import AuditEvent
 from clientdesk.kyc.models import Document
@@ -293,3 +293,26 @@ def test_decision_post_reads_the_document_once(
     assert len(reads) == 2, reads
     if connection.features.has_select_for_update:
         assert "FOR UPDATE" in reads[1]
+
+
+def test_after_a_decision_the_review_moves_to_the_next_waiting_document(
+    ready_for_review: dict, compliance: Any, client_for: Any, admin_user: Any, sales_user: Any,
+    upload: Any,
+) -> None:  # fmt: skip
+    customer, passport, bill = (ready_for_review[k] for k in ("customer", "passport", "bill"))
+    client = client_for(compliance)
+    first = client.post(reverse("kyc:decide", args=[passport.pk]), {"decision": "approve"})
+    # the same customer's bill is still waiting: its review page, without ?doc= (oldest waiting)
+    assert first["Location"] == reverse("kyc:review", args=[customer.pk])
+    page = client.get(first["Location"])
+    assert page.context["current"].pk == bill.pk
+    assert "Next: this customer&#x27;s next document." in page.content.decode()
+    other = make_customer(actor=admin_user, assigned_to=sales_user, first_name="Ravi")
+    upload(other, sales_user, "id_proof")
+    second = client.post(reverse("kyc:decide", args=[bill.pk]), {"decision": "approve"})
+    assert second["Location"] == reverse("kyc:review", args=[other.pk])
+    assert "Next in the queue: Ravi" in client.get(second["Location"]).content.decode()
+    last = other.kyc_documents.get()
+    third = client.post(reverse("kyc:decide", args=[last.pk]), {"decision": "approve"})
+    assert third["Location"] == reverse("kyc:queue")
+    assert "The review queue is empty." in client.get(third["Location"]).content.decode()

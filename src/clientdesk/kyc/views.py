@@ -259,9 +259,28 @@ class DecisionView(ModuleView):
             messages.error(request, text)
             return redirect(back)
         customer = Customer.objects.only("kyc_status").get(pk=document.customer_id)
-        messages.success(
-            request,
+        done = (
             f"{document.get_kind_display()} {document.get_review_status_display().lower()}. "
-            f"KYC is now {KycStatus(customer.kyc_status).label.lower()}.",
+            f"KYC is now {KycStatus(customer.kyc_status).label.lower()}."
         )
-        return redirect(back)
+        target, then = _next_review(request.user, document.customer_id)
+        messages.success(request, f"{done} {then}")
+        return redirect(target)
+
+
+def _next_review(user: Any, customer_id: int) -> tuple[str, str]:
+    """Where a reviewer goes after a decision, and the sentence that says so: the customer's
+    next waiting document, else the first customer of the queue, else the empty queue."""
+    waiting = Document.objects.visible_to(user).filter(
+        customer_id=customer_id, review_status=ReviewStatus.PENDING
+    )
+    if waiting.exists():
+        return reverse("kyc:review", args=[customer_id]), "Next: this customer's next document."
+    queue = selectors.review_queue(user).exclude(pk=customer_id)
+    following = queue.select_related(None).only("pk", "first_name", "last_name").first()
+    if following is not None:
+        return (
+            reverse("kyc:review", args=[following.pk]),
+            f"Next in the queue: {following.full_name}.",
+        )
+    return reverse("kyc:queue"), "The review queue is empty."
