@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -259,3 +260,39 @@ def test_every_sortable_column_is_a_valid_sort(client_for, manager, customer, so
     response = client_for(manager).get(LIST_URL, {"sort": sort})
     html = response.content.decode()
     assert response.status_code == 200 and "alert-error" not in html and "sorted" in html
+
+
+def test_log_call_dialog_keeps_errors_and_input_in_the_dialog(client_for, sales_user, customer):
+    """Sent by htmx: a refused call answers 422 with the form (errors beside their fields,
+    what was typed kept), which htmx swaps into the still-open dialog; nothing is stored."""
+    response = client_for(sales_user).post(
+        f"/calls/customer/{customer.pk}/log/",
+        {
+            "number": customer.mobile,
+            "direction": "outgoing",
+            "status": "completed",
+            "duration": "soon",
+            "notes": "Asked about the margin call",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.lstrip().startswith("<form") and 'data-testid="log-call-form"' in html
+    assert "The call was not logged." in html
+    duration = re.search(r'<div class="field[^"]*has-error[^"]*">.*?</div>\s*</div>', html, re.S)
+    assert duration and 'name="duration"' in duration.group(0)
+    assert "Asked about the margin call" in html and 'value="soon"' in html
+    assert CallLog.objects.count() == 0
+
+
+def test_log_call_dialog_success_reloads_the_calls_tab(client_for, sales_user, customer):
+    response = client_for(sales_user).post(
+        f"/calls/customer/{customer.pk}/log/",
+        {"number": customer.mobile, "direction": "outgoing", "status": "completed",
+         "duration": "2:30"},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/customers/{customer.pk}/calls/"
+    assert CallLog.objects.get().duration_seconds == 150

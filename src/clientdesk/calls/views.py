@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from clientdesk.core.permissions import Access, Module, has_access
 from clientdesk.core.scopes import ReadScope, read_scope
@@ -133,6 +135,25 @@ class CustomerCallView(ModuleView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         customer = customer_for(request.user, pk)
         form = CustomerCallForm(request.POST, numbers=customer_numbers(customer))
+        tab = reverse("customers:tab", args=[pk, "calls"])
+        if request.htmx:  # the dialog: errors go back into it, beside their fields
+            if form.is_valid():
+                try:
+                    data = form.service_data()
+                    services.log_call(actor=request.user, data=data, customer=customer)
+                except ValidationError as exc:
+                    _name_number_errors(exc, data)
+                    apply_errors(form, exc)
+                else:
+                    messages.success(request, "Call logged.")
+                    return HttpResponseClientRedirect(tab)
+            context = {
+                "call_form": form,
+                "customer": customer,
+                "call_action": request.path,
+                "csrf_token": get_token(request),
+            }
+            return render(request, "calls/_log_call_form.html", context, status=422)
         if form.is_valid():
             try:
                 services.log_call(actor=request.user, data=form.service_data(), customer=customer)
@@ -145,7 +166,7 @@ class CustomerCallView(ModuleView):
             for name, errors in form.errors.items():
                 label = form.fields[name].label or name.replace("_", " ").capitalize()
                 messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
-        return redirect(reverse("customers:tab", args=[pk, "calls"]))
+        return redirect(tab)
 
 
 class WhatsAppLogView(ModuleView):
