@@ -136,7 +136,7 @@ class CustomerCallView(ModuleView):
         customer = customer_for(request.user, pk)
         form = CustomerCallForm(request.POST, numbers=customer_numbers(customer))
         tab = reverse("customers:tab", args=[pk, "calls"])
-        if request.htmx:  # the dialog: errors go back into it, beside their fields
+        if request.htmx:  # type: ignore[attr-defined]  # the dialog: errors stay in it
             if form.is_valid():
                 try:
                     data = form.service_data()
