@@ -115,9 +115,14 @@ def test_register_upload_reject_reupload_approve_activate(
     expect(passport).to_contain_text("matches the record with score 100")
     screenshot(page, "kyc-documents-tab")
 
-    # Activation is refused while KYC is not approved.
-    _activate(page, "Customer asked to start trading.")
-    expect(page.locator(".messages")).to_contain_text("KYC must be approved")
+    # Activation cannot be chosen while KYC is not approved: the option is disabled and the
+    # dialog says why.
+    page.get_by_role("button", name="Change status").click()
+    dialog = page.locator("dialog#status-dialog")
+    expect(dialog.locator('#id_status option[value="active"]')).to_be_disabled()
+    expect(dialog.get_by_test_id("refused-active")).to_contain_text("KYC must be approved")
+    screenshot(page, "status-dialog-activation-refused", full_page=False)
+    dialog.get_by_role("button", name="Cancel").click()
     expect(page.get_by_test_id("status-badge")).to_have_text("Pending")
 
     # 3. Officer one rejects the passport as blurry.

@@ -376,3 +376,16 @@ def test_anonymous_is_sent_to_login(client_for: Any, customer: Customer) -> None
     response = client_for().get(reverse("customers:detail", args=[customer.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_status_dialog_disables_what_cannot_succeed_and_says_why(
+    client_for: Any, admin_user: Any, settings: Any
+) -> None:
+    from factories import make_customer
+
+    settings.KYC_REQUIRED_FOR_ACTIVATION = True
+    pending = make_customer(actor=admin_user)  # KYC not approved: activation would be refused
+    html = client_for(admin_user).get(f"/customers/{pending.pk}/").content.decode()
+    assert '<option value="active" disabled>Active (not possible now)</option>' in html
+    assert 'data-testid="refused-active"' in html and "KYC" in html
+    assert '<option value="suspended">' in html or '<option value="blocked">' in html

@@ -444,6 +444,23 @@ def _check_transition(customer: Customer, to_status: str, actor: Any) -> None:
             )
 
 
+def transition_options(customer: Customer, *, actor: Any) -> list[tuple[str, str, str]]:
+    """The statuses the customer may move to, each with "" or the reason it would be refused
+    now (e.g. KYC not approved), so the status dialog disables what cannot succeed."""
+    options = []
+    for value in customer.allowed_transitions():
+        try:
+            _check_transition(customer, value, actor)
+        except ValidationError as exc:
+            reason = " ".join(exc.messages)
+        except PermissionDenied as exc:
+            reason = str(exc)
+        else:
+            reason = ""
+        options.append((value, str(Status(value).label), reason))
+    return options
+
+
 REVIEW_CHECKLIST = {
     "contact_verified": "Contact info verified",
     "no_pending_tickets": "No pending tickets",

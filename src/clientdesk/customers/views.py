@@ -25,7 +25,7 @@ from . import lookup, selectors, services
 from . import tabs as profile_tabs
 from .filtersets import CustomerFilterSet
 from .forms import ActivityForm, CustomerForm, ReviewForm, StatusForm
-from .models import SENSITIVE_FIELDS, Customer, Status
+from .models import SENSITIVE_FIELDS, Customer
 from .search import STATUS_TONES
 from .tables import CustomerTable
 
@@ -219,7 +219,7 @@ def _profile_context(
         "can_edit": services.can_edit(user, customer),
         "can_reveal": can_view_sensitive(user),
         "masked": {f: mask(f, getattr(customer, f)) for f in SENSITIVE_FIELDS},
-        "transitions": [(s, Status(s).label) for s in customer.allowed_transitions()],
+        "transitions": services.transition_options(customer, actor=request.user),
     }
     if tab.context:
         context.update(tab.context(request, customer))
