@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -389,3 +390,11 @@ def test_status_dialog_disables_what_cannot_succeed_and_says_why(
     assert '<option value="active" disabled>Active (not possible now)</option>' in html
     assert 'data-testid="refused-active"' in html and "KYC" in html
     assert '<option value="suspended">' in html or '<option value="blocked">' in html
+
+
+def test_an_invalid_filter_speaks_in_its_label(client_for: Any, admin_user: Any) -> None:
+    html = client_for(admin_user).get("/customers/?created_after=31-31-2026").content.decode()
+    error = re.search(r'data-testid="filter-error-created_after">(.*?)</div>', html, re.S)
+    assert error, "no error for the date filter"
+    assert "<strong>Registered from</strong>: Enter a valid date" in error.group(1)
+    assert "<strong>created_after</strong>" not in html
