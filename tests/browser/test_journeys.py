@@ -328,8 +328,8 @@ def test_roles_page_for_an_admin(
     expect(page.locator("h1")).to_have_text("Users")
     page.get_by_role("link", name="Roles and module access").click()
     expect(page.locator("h1")).to_have_text("Roles and module access")
-    # module, then six roles (Integration included), each with Access and Reads below it
-    expect(page.locator("table.role-matrix thead th.role-head")).to_have_count(6)
+    # module, then seven roles (Integration and DPO included), each with Access and Reads
+    expect(page.locator("table.role-matrix thead th.role-head")).to_have_count(7)
     expect(page.get_by_label("Sales User: Customers")).to_have_value("2")
     page.get_by_label("Support User: Leads").select_option(label="None")
     page.get_by_role("button", name="Save access").click()

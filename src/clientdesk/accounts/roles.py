@@ -39,6 +39,11 @@ DEFAULT_ROLES: dict[str, dict] = {
             Module.MONITORING: N,
             Module.AUDIT: N,
             Module.ADMINISTRATION: N,
+            Module.REPORTS: N,
+            Module.CASES: N,
+            Module.APPROVALS: N,
+            Module.PRIVACY: N,
+            Module.INTEGRATIONS: N,
         },
     },
     "support": {
@@ -63,6 +68,11 @@ DEFAULT_ROLES: dict[str, dict] = {
             Module.MONITORING: N,
             Module.AUDIT: N,
             Module.ADMINISTRATION: N,
+            Module.REPORTS: N,
+            Module.CASES: N,
+            Module.APPROVALS: N,
+            Module.PRIVACY: N,
+            Module.INTEGRATIONS: N,
         },
     },
     "manager": {
@@ -87,6 +97,11 @@ DEFAULT_ROLES: dict[str, dict] = {
             Module.MONITORING: R,
             Module.AUDIT: N,
             Module.ADMINISTRATION: N,
+            Module.REPORTS: W,
+            Module.CASES: N,
+            Module.APPROVALS: W,
+            Module.PRIVACY: N,
+            Module.INTEGRATIONS: N,
         },
     },
     "compliance": {
@@ -111,6 +126,11 @@ DEFAULT_ROLES: dict[str, dict] = {
             Module.MONITORING: W,
             Module.AUDIT: R,
             Module.ADMINISTRATION: N,
+            Module.REPORTS: W,
+            Module.CASES: W,
+            Module.APPROVALS: W,
+            Module.PRIVACY: W,
+            Module.INTEGRATIONS: N,
         },
     },
     "admin": {
@@ -135,6 +155,11 @@ DEFAULT_ROLES: dict[str, dict] = {
             Module.MONITORING: W,
             Module.AUDIT: R,
             Module.ADMINISTRATION: W,
+            Module.REPORTS: W,
+            Module.CASES: W,
+            Module.APPROVALS: W,
+            Module.PRIVACY: W,
+            Module.INTEGRATIONS: W,
         },
     },
     "integration": {
@@ -147,6 +172,36 @@ DEFAULT_ROLES: dict[str, dict] = {
         # Messages write for the receipts; Customers read so the customer's app can list a
         # customer's in-app messages (``/api/v1/customers/<id>/messages/``).
         "access": {**{m: N for m in Module}, Module.MESSAGES: W, Module.CUSTOMERS: R},
+    },
+    "dpo": {
+        "name": "Data Protection Officer",
+        "description": "Data-subject requests, consent, retention and the breach register.",
+        # An access export holds the person's own identifiers in clear.
+        "can_view_sensitive": True,
+        "edit_scope": "all",
+        "requires_two_factor": True,
+        "read_scope": {},
+        "capabilities": [],
+        # Reads what an access export gathers; never cases (tipping-off).
+        "access": {
+            **{m: N for m in Module},
+            **{
+                m: R
+                for m in (
+                    Module.CUSTOMERS,
+                    Module.ACTIVITIES,
+                    Module.LEADS,
+                    Module.TICKETS,
+                    Module.CALLS,
+                    Module.TASKS,
+                    Module.MESSAGES,
+                    Module.DOCUMENTS,
+                    Module.TRANSACTIONS,
+                    Module.AUDIT,
+                )
+            },
+            Module.PRIVACY: W,
+        },
     },
 }
 

@@ -26,6 +26,11 @@ class Module(models.TextChoices):
     MONITORING = "monitoring", "Monitoring rules & alerts"
     AUDIT = "audit", "Audit trail"
     ADMINISTRATION = "administration", "Users & roles"
+    REPORTS = "reports", "Reports & analytics"
+    CASES = "cases", "Cases & regulatory reports"
+    APPROVALS = "approvals", "Approvals (maker-checker)"
+    PRIVACY = "privacy", "Data protection"
+    INTEGRATIONS = "integrations", "Integrations & webhooks"
 
 
 class Access(models.IntegerChoices):
