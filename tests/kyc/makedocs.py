@@ -63,7 +63,19 @@ def td3_lines(
     return line1, line2
 
 
+def camera_exif() -> bytes:
+    """What a phone camera writes: make, model, capture time equal to the last change."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Google", "Pixel 7"
+    exif[0x0132] = "2025:02:01 10:00:00"
+    exif.get_ifd(0x8769)[0x9003] = "2025:02:01 10:00:00"
+    return exif.tobytes()
+
+
 def _encode(image: Image.Image, fmt: str, **kwargs: object) -> bytes:
+    """JPEG and PNG carry a camera's EXIF unless ``exif`` is given (b"" for none)."""
+    if fmt in ("JPEG", "PNG"):
+        kwargs.setdefault("exif", camera_exif())
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **kwargs)  # type: ignore[arg-type]
     return buffer.getvalue()

@@ -272,6 +272,8 @@ CHECK_LABELS = {
     "mrz_document_number": "MRZ document number",
     "document_expiry": "Expiry",
     "document_date": "Document date",
+    "address_match": "Address on document",
+    "near_duplicate": "Look-alike copy",
 }
 
 

@@ -263,6 +263,8 @@ def _record_of(customer: Customer) -> Record:
         id_number=customer.id_number or "",
         pan=customer.pan or "",
         aadhaar=customer.aadhaar or "",
+        address=", ".join(p for p in (customer.address_line, customer.city) if p),
+        postal_code=customer.postal_code or "",
     )
 
 
