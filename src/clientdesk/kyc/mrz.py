@@ -414,7 +414,9 @@ def _digits_check(result: MRZResult) -> CheckResult:
     """Every check digit; when only the composite one fails, say exactly that (each field
     is consistent with its own digit, so the line was altered or misread across fields)."""
     if result.valid:
-        return CheckResult.passed("mrz_check_digits", f"{result.format} MRZ check digits are valid.")
+        return CheckResult.passed(
+            "mrz_check_digits", f"{result.format} MRZ check digits are valid."
+        )
     fields = [e.field for e in result.errors]
     if fields == ["composite"]:
         return CheckResult.failed(

@@ -372,6 +372,7 @@ def check_birth_date(birth_date: dt.date, text: str) -> CheckResult:
         code, "No date of birth could be read in the document text.", source="none"
     )
 
+
 def _compact(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", text.upper())
 

@@ -101,6 +101,7 @@ def verify(
     filename: str = "",
     other_customers: list[str] | None = None,
     same_customer_copies: int = 0,
+    near_duplicate: CheckResult | None = None,
     config: Config | None = None,
     today: dt.date | None = None,
 ) -> Report:
@@ -118,6 +119,8 @@ def verify(
     )  # fmt: skip
     report.results += files
     report.results.append(_duplicate(other_customers or [], same_customer_copies))
+    if near_duplicate is not None:  # kyc.perceptual, looked up by the service
+        report.results.append(near_duplicate)
     if kind == "id_proof":
         report.results += _identifiers(record)
     if any(r.status is CheckStatus.FAIL for r in files):
