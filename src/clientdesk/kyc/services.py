@@ -329,11 +329,11 @@ def _look_alikes(
         return perceptual.near_duplicate_check([], problem=str(exc)), None
     wanted: list[set[int]] = [set(), set(), set(), set()]
     for fp in prints:
-        for i, values in enumerate(perceptual.band_values(fp.phash)):
-            wanted[i].update(values)
+        for i, near in enumerate(perceptual.band_values(fp.phash)):
+            wanted[i].update(near)
     query = Q()
-    for i, values in enumerate(wanted):
-        query |= Q(**{f"phash_b{i}__in": sorted(values)})
+    for i, band in enumerate(wanted):
+        query |= Q(**{f"phash_b{i}__in": sorted(band)})
     candidates = (
         Document.objects.filter(query)
         .exclude(pk=document.pk)
@@ -342,9 +342,9 @@ def _look_alikes(
     )
     best: dict[str, perceptual.Match] = {}
     for customer_id, client_id, stored, tiles in candidates:
-        stored &= (1 << 64) - 1
+        unsigned = (stored or 0) & ((1 << 64) - 1)
         for fp in prints:
-            distance = (fp.phash ^ stored).bit_count()
+            distance = (fp.phash ^ unsigned).bit_count()
             cells = perceptual.tile_distance(fp.tiles, tiles)
             if distance > perceptual.CANDIDATE_DISTANCE or cells > perceptual.TILE_LIMIT:
                 continue
