@@ -45,7 +45,7 @@ __all__ = [
 
 BAND_BITS = 16
 CANDIDATE_DISTANCE = 7  # whole-page hash: candidates at most this many bits apart
-TILE_LIMIT = 8  # a copy: no grid cell more than this many bits apart
+TILE_LIMIT = 4  # a copy: no grid cell more than this many bits apart
 _GRID = 4
 _SIDE = 256
 ROTATIONS = (0, 90, 180, 270)
