@@ -50,11 +50,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from kyc import makedocs  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
 
 from clientdesk.kyc import ocr, perceptual  # noqa: E402
 from clientdesk.kyc.verification import Record, verify  # noqa: E402
-from kyc import makedocs  # noqa: E402
 
 TODAY = dt.date(2026, 6, 1)
 GIVEN = ["ASHA", "RAHUL", "PRIYA", "VIKRAM", "ANANYA", "KABIR", "MEERA", "ARJUN", "DIVYA",
@@ -111,12 +111,11 @@ def document(family: str, rng: random.Random) -> tuple[bytes, str, Record, dict[
         exif = Image.Exif()
         exif[0x0131] = "Adobe Photoshop 25.0 (Windows)"
         image = Image.open(io.BytesIO(_card(p)))
-        return _jpeg(image, quality=92, exif=exif.tobytes()), "id_proof", card_record, {
-            "metadata_editing": "warning", "ocr_name": "pass", "ocr_birth_date": "pass"}  # fmt: skip
+        expected = {"metadata_editing": "warning", "ocr_name": "pass", "ocr_birth_date": "pass"}
+        return _jpeg(image, quality=92, exif=exif.tobytes()), "id_proof", card_record, expected
     if family == "no_metadata":
-        return _card(p, fmt="PNG") if False else _jpeg(  # noqa: SIM222 - a scan: no EXIF at all
-            Image.open(io.BytesIO(_card(p))), quality=90
-        ), "id_proof", card_record, {"metadata_editing": "not_run", "ocr_name": "pass"}
+        scan = _jpeg(Image.open(io.BytesIO(_card(p))), quality=90)  # a scan: no EXIF at all
+        return scan, "id_proof", card_record, {"metadata_editing": "not_run", "ocr_name": "pass"}
     if family == "duplicate":
         return b"", "duplicate", card_record, {"near_duplicate": "fail"}  # filled by run()
     if family == "mismatched":
@@ -129,9 +128,8 @@ def document(family: str, rng: random.Random) -> tuple[bytes, str, Record, dict[
     passport_record = Record(name=name, birth_date=p["birth"], id_type="passport",  # type: ignore[arg-type]
                              id_number=str(p["passport"]))  # fmt: skip
     if family in ("good_passport", "expired"):
-        expiry = (dt.date(rng.randint(2027, 2034), rng.randint(1, 12), rng.randint(1, 28))
-                  if family == "good_passport"
-                  else dt.date(rng.randint(2019, 2025), rng.randint(1, 12), rng.randint(1, 28)))  # fmt: skip
+        years = (2027, 2034) if family == "good_passport" else (2019, 2025)
+        expiry = dt.date(rng.randint(*years), rng.randint(1, 12), rng.randint(1, 28))
         page = makedocs.passport_page(surname=str(p["surname"]), given=str(p["given"]),
                                       number=str(p["passport"]), birth=p["birth"],  # type: ignore[arg-type]
                                       expiry=expiry)  # fmt: skip
@@ -154,8 +152,10 @@ def document(family: str, rng: random.Random) -> tuple[bytes, str, Record, dict[
         "document_date": "pass", "address_match": "fail", "ocr_name": "pass"}  # fmt: skip
 
 
-def _look_alike(prints: list[perceptual.Fingerprint], index: list[tuple[str, perceptual.Fingerprint]],
-                owner: str) -> object:  # fmt: skip
+Index = list[tuple[str, perceptual.Fingerprint]]
+
+
+def _look_alike(prints: list[perceptual.Fingerprint], index: Index, owner: str) -> object:
     matches = []
     for client, stored in index:
         for fp in prints:
