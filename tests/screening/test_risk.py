@@ -74,9 +74,9 @@ def test_confirmed_hit_feeds_the_profile(pep_list: Any, register: Any, complianc
             hit, actor=compliance, to_status="confirmed", reason="Same DOB and city"
         )
     p = profile(customer)
-    assert points(p)["screening_hits"] == 30 and p.level == "medium"  # a PEP list
+    assert points(p)["screening_hits"] == 50 and p.level == "high"  # a confirmed PEP: High
     customer.refresh_from_db()
-    assert customer.risk_level == "medium"
+    assert customer.risk_level == "high"
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.decide_hit(hit, actor=compliance, to_status="dismissed", reason="Passport differs")
     assert profile(customer).score == 0
