@@ -112,7 +112,6 @@ class RoleMatrixView(ModuleView):
             plans.append((role, kwargs))
         return plans
 
-
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
             self._save(request)

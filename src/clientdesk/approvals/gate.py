@@ -20,7 +20,7 @@ from django.conf import settings
 _bypass: ContextVar[bool] = ContextVar("approvals_bypass", default=False)
 
 
-class PendingApproval(Exception):  # noqa: N818 (not an error: the change waits)
+class PendingApproval(Exception):
     def __init__(self, request: Any) -> None:
         self.request = request
         super().__init__(f"Sent for approval (request #{request.pk}); a second person decides.")

@@ -106,9 +106,7 @@ def notify(customer: Customer) -> Reverification:
         )
         row.task, row.notified_at = task, timezone.now()
         row.save(update_fields=["task", "notified_at"])
-        audit.record(
-            actor=None, action="create", target=row, changes={"due_on": str(due_on)}
-        )
+        audit.record(actor=None, action="create", target=row, changes={"due_on": str(due_on)})
         transaction.on_commit(
             lambda: queue_customer_message(
                 customer,

@@ -3,8 +3,6 @@ and the re-verification queue. Thin: parse, authorize, call a service, render.""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -135,5 +133,3 @@ class ReverificationQueueView(ModuleView):
                 "today": today,
             },
         )
-
-

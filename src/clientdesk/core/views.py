@@ -153,7 +153,9 @@ class ObjectListView(ModuleView):
         return stream_csv(f"{self.export_name}-{stamp}.csv", header, rows)
 
 
-def _gate_large_export(request: HttpRequest, queryset: QuerySet[Any], params: dict[str, Any]) -> None:
+def _gate_large_export(
+    request: HttpRequest, queryset: QuerySet[Any], params: dict[str, Any]
+) -> None:
     """Maker-checker: an export above ``APPROVALS_EXPORT_ROWS`` rows needs a second person
     (the approval lets the maker run the same export once)."""
     from clientdesk.approvals import gate

@@ -8,12 +8,13 @@ command or a background task); a user actor needs Compliance access.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
-from functools import partial
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -559,10 +560,8 @@ def block_on_sanctions(hit_id: int, actor: Any) -> None:
     if hit.customer.status in (Status.BLOCKED, Status.CLOSED):
         return
     reason = f"Confirmed sanctions match on {list_.name} (screening hit {hit.pk})."
-    try:
+    with contextlib.suppress(PendingApproval):  # else the request waits in the inbox
         change_status(hit.customer, actor=actor, to_status=Status.BLOCKED, reason=reason)
-    except PendingApproval:
-        pass  # the request waits in the approvals inbox
 
 
 # --- risk --------------------------------------------------------------------------------
