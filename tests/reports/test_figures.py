@@ -34,10 +34,16 @@ def registrations(settings: Any, admin_user: Any, manager: Any) -> dict[str, Cus
     settings.TIME_ZONE = "Asia/Kolkata"
     return {
         "feb28_late": make_customer(actor=admin_user, created_at=at(2026, 2, 28, 18, 29)),
-        "mar9_late": make_customer(actor=admin_user, city="Pune", created_at=at(2026, 3, 9, 18, 29)),
+        "mar9_late": make_customer(
+            actor=admin_user, city="Pune", created_at=at(2026, 3, 9, 18, 29)
+        ),
         "mar10_early": make_customer(actor=manager, city="Pune", created_at=at(2026, 3, 9, 18, 31)),
-        "mar31_late": make_customer(actor=admin_user, city="Mumbai", created_at=at(2026, 3, 31, 18, 29)),
-        "apr1_early": make_customer(actor=admin_user, city="Mumbai", created_at=at(2026, 3, 31, 18, 31)),
+        "mar31_late": make_customer(
+            actor=admin_user, city="Mumbai", created_at=at(2026, 3, 31, 18, 29)
+        ),
+        "apr1_early": make_customer(
+            actor=admin_user, city="Mumbai", created_at=at(2026, 3, 31, 18, 31)
+        ),
     }
 
 
@@ -64,11 +70,19 @@ def test_days_are_the_firms_days(registrations: Any, manager: Any) -> None:
 def test_weeks_and_months_are_clamped_to_the_period(registrations: Any, manager: Any) -> None:
     weeks = compute(catalogue()["registration"], MARCH, "week", manager)
     first = weeks.rows[0]
-    assert (first.key, first.start, first.end) == ("2026-02-23", dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+    assert (first.key, first.start, first.end) == (
+        "2026-02-23",
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 1),
+    )
     assert weeks.rows[-1].end == dt.date(2026, 3, 31)
     assert _values(weeks, "customers") == {
-        "2026-02-23": 0, "2026-03-02": 0, "2026-03-09": 2, "2026-03-16": 0,
-        "2026-03-23": 0, "2026-03-30": 1,
+        "2026-02-23": 0,
+        "2026-03-02": 0,
+        "2026-03-09": 2,
+        "2026-03-16": 0,
+        "2026-03-23": 0,
+        "2026-03-30": 1,
     }
     months = compute(catalogue()["registration"], MARCH, "month", manager)
     assert _values(months, "customers") == {"2026-03-01": 3}
@@ -98,14 +112,18 @@ def _list_count(filterset: Any, model: Any, url: str, user: Any) -> int:
 
 
 @pytest.mark.parametrize("grouping", ["day", "week", "city", "user", "status"])
-def test_drill_down_counts_equal_the_figures(registrations: Any, manager: Any, grouping: str) -> None:
+def test_drill_down_counts_equal_the_figures(
+    registrations: Any, manager: Any, grouping: str
+) -> None:
     result = compute(catalogue()["registration"], MARCH, grouping, manager)
     index = [c.key for c in result.columns].index("customers")
     cells = [row.cells[index] for row in result.rows] + [result.totals[index]]
     assert any(c.value for c in cells)
     for cell in cells:
         if cell.url:
-            assert _list_count(CustomerFilterSet, Customer, cell.url, manager) == cell.value, cell.url
+            assert _list_count(CustomerFilterSet, Customer, cell.url, manager) == cell.value, (
+                cell.url
+            )
 
 
 @pytest.fixture
@@ -122,8 +140,14 @@ def march_transactions(settings: Any, admin_user: Any) -> None:
         ("T5", at(2026, 2, 28, 18, 29), "7.00", "deposit"),  # IST Feb 28: outside
     ]
     data = [
-        {"transaction_id": tid, "customer": who.client_id, "occurred_at": when.isoformat(),
-         "amount": amount, "currency": "INR", "type": kind}
+        {
+            "transaction_id": tid,
+            "customer": who.client_id,
+            "occurred_at": when.isoformat(),
+            "amount": amount,
+            "currency": "INR",
+            "type": kind,
+        }
         for tid, when, amount, kind in rows
     ]
     result = intake_transactions(data, actor=admin_user)
@@ -142,7 +166,7 @@ def test_activity_counts_and_volume(march_transactions: None, manager: Any) -> N
     assert _total(result, "volume").value == Decimal("1399.00")
     by_type = compute(catalogue()["activity"], MARCH, "type", manager)
     assert _values(by_type, "transactions") == {"deposit": 3, "withdrawal": 1}
-    for row in by_type.rows + [by_type]:  # rows, then the totals
+    for row in [*by_type.rows, by_type]:  # rows, then the totals
         cell = row.cells[0] if hasattr(row, "cells") else row.totals[0]
         assert _list_count(TransactionFilterSet, Transaction, cell.url, manager) == cell.value
 
@@ -162,6 +186,9 @@ def test_presets() -> None:
     assert got["last_7"].start == dt.date(2026, 5, 8)
     assert got["last_30"].days == 30 and got["last_90"].days == 90
     assert (got["this_month"].start, got["this_month"].end) == (dt.date(2026, 5, 1), today)
-    assert (got["last_month"].start, got["last_month"].end) == (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert (got["last_month"].start, got["last_month"].end) == (
+        dt.date(2026, 4, 1),
+        dt.date(2026, 4, 30),
+    )
     assert got["this_quarter"].start == dt.date(2026, 4, 1)
     assert got["this_year"].start == dt.date(2026, 1, 1)

@@ -36,7 +36,7 @@ def bar_chart(result: Result) -> SafeString:
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         h = plot_h * value / top
         x = LEFT + i * slot + slot * 0.15
-        bars.append((x, TOP + plot_h - h, max(slot * 0.7, 1), h, row.label, value))
+        bars.append((x, TOP + plot_h - h, max(slot * 0.7, 1), h, row.label, f"{value:,.2f}"))
     grid = [(TOP + plot_h * (1 - f), f"{top * f:,.0f}") for f in (0, 0.5, 1)]
     return format_html(
         '<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" '
@@ -49,21 +49,32 @@ def bar_chart(result: Result) -> SafeString:
             "",
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#e5e7eb"/>'
             '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="#6b7280">{}</text>',
-            ((LEFT, WIDTH - 8, y, y, LEFT - 6, y + 3, text) for y, text in grid),
-        ),
-        format_html_join(
-            "",
-            '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#4f46e5" rx="2">'
-            "<title>{}: {:,.2f}</title></rect>",
-            bars,
-        ),
-        format_html_join(
-            "",
-            '<text x="{:.1f}" y="{}" font-size="10" text-anchor="end" fill="#374151" '
-            'transform="rotate(-30 {:.1f} {})">{}</text>',
             (
-                (b[0] + b[2] / 2, HEIGHT - BOTTOM + 14, b[0] + b[2] / 2, HEIGHT - BOTTOM + 14,
-                 _short(b[4]))
+                (LEFT, WIDTH - 8, f"{y:.1f}", f"{y:.1f}", LEFT - 6, f"{y + 3:.1f}", text)
+                for y, text in grid
+            ),
+        ),
+        format_html_join(
+            "",
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="#4f46e5" rx="2">'
+            "<title>{}: {}</title></rect>",
+            (
+                (f"{x:.1f}", f"{y:.1f}", f"{w:.1f}", f"{h:.1f}", lab, v)
+                for x, y, w, h, lab, v in bars
+            ),
+        ),
+        format_html_join(
+            "",
+            '<text x="{}" y="{}" font-size="10" text-anchor="end" fill="#374151" '
+            'transform="rotate(-30 {} {})">{}</text>',
+            (
+                (
+                    f"{b[0] + b[2] / 2:.1f}",
+                    HEIGHT - BOTTOM + 14,
+                    f"{b[0] + b[2] / 2:.1f}",
+                    HEIGHT - BOTTOM + 14,
+                    _short(b[4]),
+                )
                 for i, b in enumerate(bars)
                 if i % label_every == 0
             ),

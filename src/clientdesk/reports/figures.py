@@ -252,8 +252,13 @@ def _cell(
     period: Period,
 ) -> Cell:
     if isinstance(column, Ratio):
-        return Cell(_ratio(column, values.get(column.numerator, {}).get(key),
-                           values.get(column.denominator, {}).get(key)))
+        return Cell(
+            _ratio(
+                column,
+                values.get(column.numerator, {}).get(key),
+                values.get(column.denominator, {}).get(key),
+            )
+        )
     if grouping not in TIME_GROUPINGS and grouping not in column.dims:
         return Cell(None)
     value = values[column.key].get(key, 0)
@@ -309,8 +314,10 @@ def _metric_total(
 
 
 def drill_url(metric: Metric, start: dt.date, end: dt.date, extra: dict[str, Any]) -> str:
-    params: list[tuple[str, Any]] = [(metric.after, start.isoformat()),
-                                     (metric.before, end.isoformat())]
+    params: list[tuple[str, Any]] = [
+        (metric.after, start.isoformat()),
+        (metric.before, end.isoformat()),
+    ]
     for name, value in {**metric.params, **extra}.items():
         for v in value if isinstance(value, list | tuple) else [value]:
             params.append((name, v))

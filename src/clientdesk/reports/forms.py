@@ -25,11 +25,12 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.report = report
-        self.fields["group"].choices = list(report.groupings.items())
+        self.fields["group"].choices = list(report.groupings.items())  # type: ignore[attr-defined]
         self.fields["group"].initial = report.default_grouping
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         preset = data.get("period") or periods.DEFAULT
         start, end = data.get("start"), data.get("end")
         if preset == "custom":
@@ -49,7 +50,7 @@ class ReportForm(forms.Form):
         return data
 
     @property
-    def period(self) -> periods.Period:
+    def chosen_period(self) -> periods.Period:
         return self.cleaned_data["resolved"]  # type: ignore[no-any-return]
 
     @property
@@ -58,11 +59,10 @@ class ReportForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         """What the audit record keeps: the parameters as the user chose them."""
-        p = self.period
+        p = self.chosen_period
         return {
             "period": p.preset,
             "start": p.start.isoformat(),
             "end": p.end.isoformat(),
             "group": self.grouping,
         }
-

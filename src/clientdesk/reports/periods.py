@@ -33,7 +33,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{LABELS.get(self.preset, 'Custom range')}: {self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        name = LABELS.get(self.preset, "Custom range")
+        return f"{name}: {self.start:%d %b %Y} – {self.end:%d %b %Y}"
 
     @property
     def days(self) -> int:

@@ -46,7 +46,11 @@ class ReportView(ModuleView):
     def get(self, request: HttpRequest, report: str) -> HttpResponse:
         spec = report_named(report)
         form = bound_form(request, spec)
-        result = compute(spec, form.period, form.grouping, request.user) if form.is_valid() else None
+        result = (
+            compute(spec, form.chosen_period, form.grouping, request.user)
+            if form.is_valid()
+            else None
+        )
         query = request.GET.urlencode()
         context = {
             "report": spec,
@@ -73,13 +77,12 @@ class ReportExportView(ModuleView):
         form = bound_form(request, spec)
         if not form.is_valid():
             return HttpResponse(
-                "Invalid report parameters: " + "; ".join(
-                    m for errors in form.errors.values() for m in errors
-                ),
+                "Invalid report parameters: "
+                + "; ".join(str(m) for errors in form.errors.values() for m in errors),
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
-        result = compute(spec, form.period, form.grouping, request.user)
+        result = compute(spec, form.chosen_period, form.grouping, request.user)
         _audit(request, result, form, fmt)
         if fmt == "csv":
             return exports.as_csv(result)
@@ -95,5 +98,3 @@ def _audit(request: HttpRequest, result: Result, form: ReportForm, fmt: str) -> 
         target=audit.Target("reports.report", result.name, f"{result.title} report"),
         changes={"format": fmt, "filters": form.filters(), "rows": len(result.rows)},
     )
-
-

@@ -31,13 +31,13 @@ class ReportCellSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 class ReportColumnSerializer(serializers.Serializer):  # type: ignore[type-arg]
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     kind = serializers.ChoiceField(choices=["int", "money", "percent", "number"])
 
 
 class ReportRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     key = serializers.CharField(help_text="Bucket start date (ISO) or the group's value.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
     cells = ReportCellSerializer(many=True)
@@ -47,7 +47,7 @@ class ReportPeriodSerializer(serializers.Serializer):  # type: ignore[type-arg]
     preset = serializers.CharField()
     start = serializers.DateField()
     end = serializers.DateField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class ReportResultSerializer(serializers.Serializer):  # type: ignore[type-arg]

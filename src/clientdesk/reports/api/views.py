@@ -29,17 +29,23 @@ class ReportAPIView(APIView):
         summary="A report's figures for a period and grouping",
         parameters=[
             OpenApiParameter(
-                "report", OpenApiTypes.STR, OpenApiParameter.PATH,
-                enum=sorted(catalogue()), description="The report's name",
+                "report",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=sorted(catalogue()),
+                description="The report's name",
             ),
             OpenApiParameter(
-                "period", OpenApiTypes.STR, enum=[k for k, _ in periods.PRESETS],
+                "period",
+                OpenApiTypes.STR,
+                enum=[k for k, _ in periods.PRESETS],
                 description="Preset period (default last_30); custom needs start and end",
             ),
             OpenApiParameter("start", OpenApiTypes.DATE, description="Custom range: first day"),
             OpenApiParameter("end", OpenApiTypes.DATE, description="Custom range: last day"),
             OpenApiParameter(
-                "group", OpenApiTypes.STR,
+                "group",
+                OpenApiTypes.STR,
                 description="day, week, month, or a dimension the report offers (e.g. user)",
             ),
         ],
@@ -52,6 +58,8 @@ class ReportAPIView(APIView):
         params.setdefault("group", spec.default_grouping)
         form = ReportForm(params, report=spec)
         if not form.is_valid():
-            raise serializers.ValidationError({k: list(v) for k, v in form.errors.items()})
-        result = compute(spec, form.period, form.grouping, request.user)
+            raise serializers.ValidationError(
+                {k: [str(e) for e in v] for k, v in form.errors.items()}
+            )
+        result = compute(spec, form.chosen_period, form.grouping, request.user)
         return Response(ReportResultSerializer(payload(result)).data)
