@@ -104,7 +104,7 @@ def test_xlsx_export_has_typed_cells(march: None, client_for: Any, manager: Any)
     assert sum(figures) == 3 and all(isinstance(v, int | float) for v in figures)
     assert sheet.cell(row=sheet.max_row, column=1).value == "Total"
     assert sheet.cell(row=sheet.max_row, column=2).value == 3
-    assert sheet.cell(row=sheet.max_row, column=5).number_format == "0.0%"
+    assert sheet.cell(row=sheet.max_row, column=2).number_format == "#,##0"
 
 
 def test_pdf_export_reads_back(march: None, client_for: Any, manager: Any) -> None:
