@@ -37,7 +37,7 @@ def bar_chart(result: Result) -> SafeString:
         h = plot_h * value / top
         x = LEFT + i * slot + slot * 0.15
         bars.append((x, TOP + plot_h - h, max(slot * 0.7, 1), h, row.label, f"{value:,.2f}"))
-    grid = [(TOP + plot_h * (1 - f), f"{top * f:,.0f}") for f in (0, 0.5, 1)]
+    grid = [(TOP + plot_h * (1 - f), _tick(top * f)) for f in (0, 0.5, 1)]
     return format_html(
         '<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" '
         'role="img" aria-label="{}"><title>{}</title>{}{}{}</svg>',
@@ -80,6 +80,10 @@ def bar_chart(result: Result) -> SafeString:
             ),
         ),
     )
+
+
+def _tick(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
 def _short(label: str) -> str:
