@@ -164,6 +164,10 @@ def urls_for(route: Route, customer: Customer) -> list[str]:
             choices[param] = ["pan"]
         elif param == "format":
             choices[param] = ["json"]
+        elif param == "report":  # clientdesk.reports: a report's name, a download format
+            choices[param] = ["registration"]
+        elif param == "fmt":
+            choices[param] = ["csv"]
         else:  # pk and any other object id: a real customer
             choices[param] = [customer.pk]
     urls = [{}]

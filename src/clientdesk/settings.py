@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "clientdesk.kyc",
     "clientdesk.screening",
     "clientdesk.transactions",
+    "clientdesk.reports",
 ]
 
 MIDDLEWARE = [

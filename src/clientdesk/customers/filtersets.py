@@ -89,6 +89,10 @@ class CustomerFilterSet(filters.FilterSet):
         label="Assigned user",
         empty_label="Anyone",
     )
+    # Who registered the customer (the Registration and Team reports drill down with it).
+    created_by = NumberFilter(
+        field_name="created_by_id", label="Registered by", widget=forms.HiddenInput
+    )
     sort = filters.OrderingFilter(fields=SORTABLE, label="Sort")
 
     class Meta:
