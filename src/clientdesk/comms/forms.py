@@ -20,3 +20,9 @@ class SendMessageForm(forms.Form):
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=200, required=False)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12, "class": "mono"}))
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
