@@ -402,7 +402,9 @@ def _comms_problems() -> list[str]:
         if kind in ("file", "memory", "console"):
             problems.append(f"COMMS_{name}_PROVIDER (or COMMS_{name}_ENABLED=false)")
         elif kind == "email" and (not EMAIL_HOST or "smtp" not in EMAIL_BACKEND):
-            problems.append("EMAIL_HOST (or COMMS_EMAIL_PROVIDER=postmark, COMMS_EMAIL_ENABLED=false)")
+            problems.append(
+                "EMAIL_HOST (or COMMS_EMAIL_PROVIDER=postmark, COMMS_EMAIL_ENABLED=false)"
+            )
         elif kind == "fcm" and not (FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON):
             problems.append("FCM_SERVICE_ACCOUNT_FILE (or FCM_SERVICE_ACCOUNT_JSON)")
         elif kind in needs and kind != "fcm":

@@ -23,6 +23,4 @@ class TemplateForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(
-        label="Reply", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    body = forms.CharField(label="Reply", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))

@@ -104,7 +104,9 @@ def whatsapp(request: HttpRequest) -> HttpResponse:
     body = request.body[:MAX_BODY]
     secret = settings.WHATSAPP_APP_SECRET
     given = request.headers.get("X-Hub-Signature-256", "")
-    if not secret or not hmac.compare_digest(given.encode(), whatsapp_signature(body, secret).encode()):
+    if not secret or not hmac.compare_digest(
+        given.encode(), whatsapp_signature(body, secret).encode()
+    ):
         return _refuse(403, "bad X-Hub-Signature-256")
     try:
         payload = json.loads(body)
@@ -126,13 +128,18 @@ def _whatsapp_events(payload: Any) -> Any:
                     "whatsapp_cloud",
                     f"status:{status.get('id')}:{status.get('status')}",
                     "status",
-                    {"id": status.get("id", ""), "status": status.get("status", ""), "error": error},
+                    {
+                        "id": status.get("id", ""),
+                        "status": status.get("status", ""),
+                        "error": error,
+                    },
                     _from_unix(status.get("timestamp")),
                 )
             for message in value.get("messages") or []:
                 at = _from_unix(message.get("timestamp"))
                 text = (message.get("text") or {}).get("body") or (
-                    (message.get("button") or {}).get("text") or f"[{message.get('type', 'message')}]"
+                    (message.get("button") or {}).get("text")
+                    or f"[{message.get('type', 'message')}]"
                 )
                 yield (
                     "whatsapp_cloud",
@@ -224,7 +231,11 @@ def msg91(request: HttpRequest, token: str) -> HttpResponse:
         for report in item.get("report") or []:
             code = str(report.get("status", ""))
             status = MSG91_STATUS.get(code, "")
-            at = _from_iso(str(report.get("date", "")).replace(" ", "T")) if report.get("date") else None
+            at = (
+                _from_iso(str(report.get("date", "")).replace(" ", "T"))
+                if report.get("date")
+                else None
+            )
             events.append(
                 (
                     "msg91",
@@ -254,13 +265,17 @@ def _basic_auth_ok(request: HttpRequest, user: str, password: str) -> bool:
 
 
 #: Bounce types after which the address is undeliverable (Postmark's Type field).
-HARD_BOUNCES = frozenset({"HardBounce", "BadEmailAddress", "SpamNotification", "ManuallyDeactivated"})
+HARD_BOUNCES = frozenset(
+    {"HardBounce", "BadEmailAddress", "SpamNotification", "ManuallyDeactivated"}
+)
 
 
 @csrf_exempt
 @require_POST
 def postmark(request: HttpRequest) -> HttpResponse:
-    if not _basic_auth_ok(request, settings.POSTMARK_WEBHOOK_USER, settings.POSTMARK_WEBHOOK_PASSWORD):
+    if not _basic_auth_ok(
+        request, settings.POSTMARK_WEBHOOK_USER, settings.POSTMARK_WEBHOOK_PASSWORD
+    ):
         return _refuse(403, "bad credentials")
     try:
         data = json.loads(request.body[:MAX_BODY] or b"{}")

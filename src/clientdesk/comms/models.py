@@ -124,6 +124,7 @@ class Message(models.Model):
     # WhatsApp: the approved template and its parameters (business-initiated messages);
     # SMS in India: the DLT template id registered with the operator (TRAI).
     provider_template = models.CharField(max_length=100, blank=True)
+    provider_language = models.CharField(max_length=10, blank=True)
     template_params = models.JSONField(default=list, blank=True)
     dlt_template_id = models.CharField("DLT template id", max_length=40, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -141,7 +141,7 @@ def request(
     for attempt in range(retries + 1):
         if attempt:
             wait = (last.retry_after if last and last.retry_after is not None else None) or (
-                random.uniform(0, settings.COMMS_HTTP_BACKOFF * 2 ** (attempt - 1))  # noqa: S311 - jitter
+                random.uniform(0, settings.COMMS_HTTP_BACKOFF * 2 ** (attempt - 1))
             )
             sleep(wait)
         try:
@@ -149,9 +149,7 @@ def request(
         except DeliveryError as exc:
             last = exc
             continue
-        if response.ok or (
-            response.status < 500 and response.status not in RETRYABLE_STATUS
-        ):
+        if response.ok or (response.status < 500 and response.status not in RETRYABLE_STATUS):
             state.success()
             return response
         after = _retry_after(response.headers) if response.status == 429 else None

@@ -217,8 +217,19 @@ def _provider_fields(template: MessageTemplate, values: Mapping[str, Any]) -> di
     if template.provider_template:
         names = [n.strip() for n in template.provider_params.split(",") if n.strip()]
         fields["provider_template"] = template.provider_template
-        fields["template_params"] = [str(values.get(n, "")) for n in names]
+        fields["provider_language"] = template.provider_language
+        fields["template_params"] = [_lookup(values, n) for n in names]
     return fields
+
+
+def _lookup(values: Mapping[str, Any], dotted: str) -> str:
+    """A context value by its dotted name, e.g. ``customer.first_name`` ("" when absent)."""
+    value: Any = values
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else getattr(value, part, None)
+        if value is None:
+            return ""
+    return str(value)
 
 
 def channel_enabled(channel: str) -> bool:
@@ -273,6 +284,7 @@ def _create(
     skip_reason: str = "",
     failure: str = "",
     provider_template: str = "",
+    provider_language: str = "",
     template_params: list[str] | None = None,
     dlt_template_id: str = "",
 ) -> Message:
@@ -298,6 +310,7 @@ def _create(
         created_by=_user(actor),
         created_at=now,
         provider_template=provider_template,
+        provider_language=provider_language,
         template_params=template_params or [],
         dlt_template_id=dlt_template_id,
     )
@@ -414,6 +427,7 @@ def deliver(message_id: int) -> str:
         body=message.body,
         client_id=message.customer.client_id,
         provider_template=message.provider_template,
+        template_language=message.provider_language or "en",
         template_params=tuple(str(p) for p in message.template_params or ()),
         dlt_template_id=message.dlt_template_id,
         window_open=window_open,

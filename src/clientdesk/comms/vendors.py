@@ -203,7 +203,9 @@ class WhatsAppCloudProvider:
         return {**base, "type": "text", "text": {"preview_url": False, "body": message.body}}
 
     def send(self, message: Outgoing) -> Sent:
-        url = f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
+        url = (
+            f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
+        )
         response = request(
             self.name,
             "POST",
@@ -218,7 +220,7 @@ class WhatsAppCloudProvider:
         data = response.json()
         data = data if isinstance(data, dict) else {}
         if not response.ok:
-            error = data.get("error") if isinstance(data.get("error"), dict) else {}
+            error: dict[str, Any] = data["error"] if isinstance(data.get("error"), dict) else {}
             code = error.get("code")
             if code == self.OUTSIDE_WINDOW:
                 raise DeliveryError(outside_window_reason(), permanent=True)
@@ -252,7 +254,9 @@ def service_account() -> dict[str, Any]:
         try:
             raw = Path(settings.FCM_SERVICE_ACCOUNT_FILE).read_text(encoding="utf-8")
         except OSError as exc:
-            raise DeliveryError(f"fcm: service-account key unreadable: {exc}", permanent=True)
+            raise DeliveryError(
+                f"fcm: service-account key unreadable: {exc}", permanent=True
+            ) from exc
     try:
         key = json.loads(raw or "{}")
     except ValueError as exc:
@@ -262,7 +266,9 @@ def service_account() -> dict[str, Any]:
     return dict(key)
 
 
-def access_token(key: dict[str, Any], timeout: float, clock: Callable[[], float] = time.time) -> str:
+def access_token(
+    key: dict[str, Any], timeout: float, clock: Callable[[], float] = time.time
+) -> str:
     """An OAuth2 access token for FCM: a JWT signed with the key (RS256) exchanged at the
     key's token_uri (RFC 7523 JWT bearer grant); cached until a minute before it expires."""
     import jwt
@@ -358,7 +364,7 @@ class FcmProvider:
 
 def fcm_error_code(data: dict[str, Any]) -> str:
     """The FcmError errorCode in an error's details, else its canonical status."""
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error: dict[str, Any] = data["error"] if isinstance(data.get("error"), dict) else {}
     for detail in error.get("details") or []:
         if isinstance(detail, dict) and detail.get("errorCode"):
             return str(detail["errorCode"])
