@@ -367,7 +367,10 @@ def fcm(settings: Any, fake: Any, rsa_key: Any) -> Any:
     def token(seen: Any) -> Scripted:
         form = dict(urllib.parse.parse_qsl(seen.body.decode()))
         claims = jwt.decode(
-            form["assertion"], rsa_key.public_key(), algorithms=["RS256"], audience=fake.url + "/token"
+            form["assertion"],
+            rsa_key.public_key(),
+            algorithms=["RS256"],
+            audience=fake.url + "/token",
         )
         ok = (
             form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -376,7 +379,9 @@ def fcm(settings: Any, fake: Any, rsa_key: Any) -> Any:
         )
         if not ok:
             return Scripted(400, {"error": "invalid_grant"})
-        return Scripted(200, {"access_token": "ya29.fake", "expires_in": 3599, "token_type": "Bearer"})
+        return Scripted(
+            200, {"access_token": "ya29.fake", "expires_in": 3599, "token_type": "Bearer"}
+        )
 
     fake.routes["/token"] = token
     return fake
