@@ -47,6 +47,7 @@ from tqdm import tqdm
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
+from clientdesk.comms import demo as comms_demo
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
@@ -186,6 +187,7 @@ class Command(BaseCommand):
                 customers=new.all(), users=users, seed=seed, now=now, progress=bar
             )
         self.stdout.write(compliance.line())
+        self.stdout.write(comms_demo.seed_provider_demo(new.all()))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
         self.stdout.write(
