@@ -39,7 +39,10 @@ def queue(customer: Any, actor: Any, channel: str, capture: Any) -> Any:
 def test_file_backend_marks_not_sent(
     settings, client, customer, manager, django_capture_on_commit_callbacks
 ):
-    settings.COMMS_CHANNELS = {**settings.COMMS_CHANNELS, "sms": {"provider": "file", "enabled": True}}  # fmt: skip
+    settings.COMMS_CHANNELS = {
+        **settings.COMMS_CHANNELS,
+        "sms": {"provider": "file", "enabled": True},
+    }
     message = queue(customer, manager, "sms", django_capture_on_commit_callbacks)
     assert message.status == MessageStatus.NOT_SENT and message.sent_at is None
     assert "development backend" in message.last_error
@@ -62,7 +65,10 @@ def test_file_email_backend_marks_not_sent(
 def test_a_switched_off_channel_skips_refuses_and_says_so(
     settings, client, customer, manager, django_capture_on_commit_callbacks
 ):
-    settings.COMMS_CHANNELS = {**settings.COMMS_CHANNELS, "whatsapp": {"provider": "memory", "enabled": False}}  # fmt: skip
+    settings.COMMS_CHANNELS = {
+        **settings.COMMS_CHANNELS,
+        "whatsapp": {"provider": "memory", "enabled": False},
+    }
     message = queue(customer, manager, "whatsapp", django_capture_on_commit_callbacks)
     assert message.status == MessageStatus.SKIPPED
     assert message.last_error == "skipped: WhatsApp messages are switched off"
@@ -77,7 +83,11 @@ def test_a_switched_off_channel_skips_refuses_and_says_so(
 
 
 def production(tmp_path: Path, **extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("COMMS_", "EMAIL_", "TWILIO_", "CLIENTDESK_", "DJANGO_"))}  # fmt: skip
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COMMS_", "EMAIL_", "TWILIO_", "CLIENTDESK_", "DJANGO_"))
+    }
     return {
         **keep,
         "CLIENTDESK_ENV": "production",
@@ -144,3 +154,39 @@ def test_the_apps_service_account_registers_a_device(client, customer, integrati
     assert DeviceToken.objects.get().customer == customer
     again = client.post(url, {"token": "fcm-token-1"}, content_type="application/json")
     assert again.status_code == 201 and DeviceToken.objects.count() == 1
+
+
+# --- provider fields of a template -------------------------------------------------------
+
+
+def test_template_page_sets_the_dlt_id_and_the_approved_whatsapp_template(client, manager):
+    from clientdesk.comms.models import MessageTemplate
+
+    client.force_login(manager)
+    sms = MessageTemplate.objects.get(event="kyc_rejected", channel="sms")
+    page = client.get(f"/messages/templates/{sms.pk}/").content.decode()
+    assert "DLT template id" in page and "Approved WhatsApp template" not in page
+    response = client.post(
+        f"/messages/templates/{sms.pk}/",
+        {"subject": "", "body": sms.body, "dlt_template_id": "1107161234567890123"},
+    )
+    assert response.status_code == 302
+    sms.refresh_from_db()
+    assert sms.dlt_template_id == "1107161234567890123"
+    wa = MessageTemplate.objects.get(event="kyc_rejected", channel="whatsapp")
+    response = client.post(
+        f"/messages/templates/{wa.pk}/",
+        {
+            "subject": "",
+            "body": wa.body,
+            "provider_template": "kyc_rejected_v1",
+            "provider_language": "en",
+            "provider_params": "customer.first_name,reason",
+        },
+    )
+    assert response.status_code == 302
+    wa.refresh_from_db()
+    assert (wa.provider_template, wa.provider_params) == (
+        "kyc_rejected_v1",
+        "customer.first_name,reason",
+    )

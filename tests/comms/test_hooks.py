@@ -76,7 +76,10 @@ def wa_status(wamid: str, status: str, at: float | None = None) -> dict[str, Any
             }
         ],
     }
-    return {"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}]}  # fmt: skip
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
+    }
 
 
 def wa_message(wamid: str, from_: str, text: str, at: float | None = None) -> dict[str, Any]:
@@ -93,7 +96,10 @@ def wa_message(wamid: str, from_: str, text: str, at: float | None = None) -> di
             }
         ],
     }
-    return {"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}]}  # fmt: skip
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}],
+    }
 
 
 # --- WhatsApp ----------------------------------------------------------------------------
@@ -101,9 +107,14 @@ def wa_message(wamid: str, from_: str, text: str, at: float | None = None) -> di
 
 def test_whatsapp_verification_handshake(client):
     url = reverse("comms:hook_whatsapp")
-    ok = client.get(url, {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"})  # fmt: skip
+    ok = client.get(
+        url,
+        {"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"},
+    )
     assert ok.status_code == 200 and ok.content == b"1158201444"
-    bad = client.get(url, {"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"})  # fmt: skip
+    bad = client.get(
+        url, {"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"}
+    )
     assert bad.status_code == 403
 
 
@@ -200,8 +211,15 @@ def test_whatsapp_reply_lands_on_the_timeline_and_in_the_inbox(
 def test_staff_reply_from_the_inbox_inside_the_window(
     client, settings, customer, manager, django_capture_on_commit_callbacks
 ):
-    settings.COMMS_CHANNELS = {**settings.COMMS_CHANNELS, "whatsapp": {"provider": "whatsapp_cloud", "enabled": True}}  # fmt: skip
-    wa_post(client, wa_message("wamid.R2", customer.mobile.lstrip("+"), "Hi"), capture=django_capture_on_commit_callbacks)  # fmt: skip
+    settings.COMMS_CHANNELS = {
+        **settings.COMMS_CHANNELS,
+        "whatsapp": {"provider": "whatsapp_cloud", "enabled": True},
+    }
+    wa_post(
+        client,
+        wa_message("wamid.R2", customer.mobile.lstrip("+"), "Hi"),
+        capture=django_capture_on_commit_callbacks,
+    )
     reply = InboundMessage.objects.get()
     client.force_login(manager)
     response = client.post(reverse("comms:inbound", args=[reply.pk]), {"body": "Hello Asha"})
@@ -214,7 +232,11 @@ def test_staff_reply_from_the_inbox_inside_the_window(
 
 
 def test_stop_opts_the_customer_out(client, customer, django_capture_on_commit_callbacks):
-    wa_post(client, wa_message("wamid.S", customer.mobile.lstrip("+"), "STOP"), capture=django_capture_on_commit_callbacks)  # fmt: skip
+    wa_post(
+        client,
+        wa_message("wamid.S", customer.mobile.lstrip("+"), "STOP"),
+        capture=django_capture_on_commit_callbacks,
+    )
     assert ChannelPreference.objects.get(customer=customer, channel="whatsapp").opted_out
     assert InboundMessage.objects.get().opt_out
 
@@ -224,9 +246,25 @@ def test_reply_from_a_lead_is_matched_to_the_lead(
 ):
     from clientdesk.leads import services as leads
 
-    data = {"first_name": "Ravi", "last_name": "Lead", "mobile": "9812345678", "email": "ravi.lead@example.com", "source": "website", "category": "direct", "account_type": "individual", "city": "Pune", "state": "Maharashtra", "postal_code": "411001", "country": "IN"}  # fmt: skip
+    data = {
+        "first_name": "Ravi",
+        "last_name": "Lead",
+        "mobile": "9812345678",
+        "email": "ravi.lead@example.com",
+        "source": "website",
+        "category": "direct",
+        "account_type": "individual",
+        "city": "Pune",
+        "state": "Maharashtra",
+        "postal_code": "411001",
+        "country": "IN",
+    }
     lead = leads.create_lead(actor=admin_user, data=data)
-    wa_post(client, wa_message("wamid.L", "919812345678", "Interested"), capture=django_capture_on_commit_callbacks)  # fmt: skip
+    wa_post(
+        client,
+        wa_message("wamid.L", "919812345678", "Interested"),
+        capture=django_capture_on_commit_callbacks,
+    )
     reply = InboundMessage.objects.get()
     assert reply.lead == lead and reply.customer is None
 
@@ -283,7 +321,14 @@ def test_msg91_delivery_report_needs_the_token(
 ):
     message = sent_message(customer, "msg91", "req-1", channel="sms")
     now = timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    payload = {"data": [{"requestId": "req-1", "report": [{"number": "919876543210", "status": "1", "date": now}]}]}  # fmt: skip
+    payload = {
+        "data": [
+            {
+                "requestId": "req-1",
+                "report": [{"number": "919876543210", "status": "1", "date": now}],
+            }
+        ]
+    }
     bad = client.post(
         reverse("comms:hook_msg91", args=["nope"]), payload, content_type="application/json"
     )
@@ -305,7 +350,12 @@ def postmark_post(
 ) -> Any:
     header = "Basic " + base64.b64encode(auth.encode()).decode()
     with capture(execute=True):
-        return client.post(reverse("comms:hook_postmark"), payload, content_type="application/json", HTTP_AUTHORIZATION=header)  # fmt: skip
+        return client.post(
+            reverse("comms:hook_postmark"),
+            payload,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=header,
+        )
 
 
 def test_postmark_hard_bounce_marks_the_address_undeliverable(
@@ -336,6 +386,12 @@ def test_postmark_hard_bounce_marks_the_address_undeliverable(
 
 
 def test_postmark_spam_complaint_suppresses(client, customer, django_capture_on_commit_callbacks):
-    payload = {"RecordType": "SpamComplaint", "ID": 42, "MessageID": "x", "Email": customer.email, "BouncedAt": timezone.now().isoformat()}  # fmt: skip
+    payload = {
+        "RecordType": "SpamComplaint",
+        "ID": 42,
+        "MessageID": "x",
+        "Email": customer.email,
+        "BouncedAt": timezone.now().isoformat(),
+    }
     postmark_post(client, payload, capture=django_capture_on_commit_callbacks)
     assert Suppression.objects.get(channel="email").reason == "postmark: spam complaint"

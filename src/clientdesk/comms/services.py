@@ -638,20 +638,39 @@ def _audit_receipt(message: Message, actor: Any, changes: dict[str, Any]) -> Non
 # --- templates ---------------------------------------------------------------------------
 
 
+PROVIDER_TEMPLATE_FIELDS = (
+    "provider_template",
+    "provider_language",
+    "provider_params",
+    "dlt_template_id",
+)
+
+
 def update_template(
-    template: MessageTemplate, *, actor: Any, subject: str, body: str
+    template: MessageTemplate, *, actor: Any, subject: str, body: str, **provider: str
 ) -> MessageTemplate:
-    """Admins and Managers edit a template; it must compile and render its event's sample."""
+    """Admins and Managers edit a template; it must compile and render its event's sample.
+
+    ``provider`` may set the provider fields (approved WhatsApp template, its language and
+    parameters; the DLT template id of an SMS); a field not given is left as it is."""
     if not can_edit_templates(actor):
         raise PermissionDenied("Only a Manager or an Admin can edit message templates.")
+    unknown = set(provider) - set(PROVIDER_TEMPLATE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"Unknown fields: {', '.join(sorted(unknown))}."})
     errors = _template_errors(template, subject, body)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
-        before = {"subject": template.subject, "body": template.body}
+        names = ("subject", "body", *provider)
+        before = {name: getattr(template, name) for name in names}
         template.subject, template.body = subject.strip(), body.strip()
-        after = {"subject": template.subject, "body": template.body}
+        for name, value in provider.items():
+            setattr(template, name, (value or "").strip())
+        if not template.provider_language:
+            template.provider_language = "en"
+        after = {name: getattr(template, name) for name in names}
         changes = audit.diff(before, after)
         if not changes:
             return template

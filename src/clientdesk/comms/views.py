@@ -187,12 +187,16 @@ class TemplateEditView(ModuleView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         template = get_object_or_404(MessageTemplate, pk=pk)
-        form = TemplateForm(initial={"subject": template.subject, "body": template.body})
+        initial = {
+            name: getattr(template, name)
+            for name in ("subject", "body", *services.PROVIDER_TEMPLATE_FIELDS)
+        }
+        form = TemplateForm(initial=initial).for_channel(template.channel)
         return self._render(request, template, form)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         template = get_object_or_404(MessageTemplate, pk=pk)
-        form = TemplateForm(request.POST)
+        form = TemplateForm(request.POST).for_channel(template.channel)
         if form.is_valid():
             try:
                 services.update_template(template, actor=request.user, **form.cleaned_data)

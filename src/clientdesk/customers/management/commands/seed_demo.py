@@ -45,9 +45,9 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from clientdesk.activities.models import Activity, Kind
+from clientdesk.comms import demo as comms_demo
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
-from clientdesk.comms import demo as comms_demo
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
