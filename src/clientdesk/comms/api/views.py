@@ -106,12 +106,6 @@ class CustomerMessageList(generics.ListAPIView):
         return Message.objects.visible_to(self.request.user).filter(customer=customer)
 
 
-@extend_schema(
-    operation_id="comms_customer_device_register",
-    parameters=[OpenApiParameter("customer_id", int, OpenApiParameter.PATH)],
-    request=CommsDeviceSerializer,
-    responses={201: CommsDeviceSerializer},
-)
 class CustomerDeviceRegister(generics.GenericAPIView):
     """The customer's app registers a device's push token (FCM registration token), with
     the API token of a service account with the integration capability. Registering the
@@ -121,6 +115,12 @@ class CustomerDeviceRegister(generics.GenericAPIView):
     serializer_class = CommsDeviceSerializer
     permission_classes = [ModulePermission]
 
+    @extend_schema(
+        operation_id="comms_customer_device_register",
+        parameters=[OpenApiParameter("customer_id", int, OpenApiParameter.PATH)],
+        request=CommsDeviceSerializer,
+        responses={201: CommsDeviceSerializer},
+    )
     def post(self, request: Request, customer_id: int) -> Response:
         if not services.can_post_receipts(request.user):
             raise PermissionDenied("Only the app's integration account may register devices.")
