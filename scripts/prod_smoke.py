@@ -134,6 +134,11 @@ def production_env(work: Path, database_url: str, port: int) -> dict[str, str]:
         SITE_URL=f"https://127.0.0.1:{port}",
         # No Redis needed for the smoke (production's default cache is Redis at REDIS_URL).
         CACHE_BACKEND="locmem",
+        # Production refuses development message backends: SMTP for email, the rest off.
+        EMAIL_HOST="127.0.0.1",
+        COMMS_SMS_ENABLED="false",
+        COMMS_WHATSAPP_ENABLED="false",
+        COMMS_PUSH_ENABLED="false",
         PYTHONUNBUFFERED="1",
     )
     return env

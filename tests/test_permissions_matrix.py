@@ -52,6 +52,12 @@ PUBLIC = {
     "metrics",
     "csp-report",
     "favicon",
+    # Message providers' webhooks: no session; each verifies the provider's signature
+    # (tests/comms/test_hooks.py).
+    "comms:hook_whatsapp",
+    "comms:hook_twilio",
+    "comms:hook_msg91",
+    "comms:hook_postmark",
 }
 # Routes that name no module, each with the reason. A route that is neither here, nor in
 # PUBLIC, nor declares a ``module`` fails ``test_every_route_is_in_the_matrix``: a new page or
@@ -76,6 +82,7 @@ EXTRA_RULES = {"tickets:settings": "clientdesk.tickets.services.can_manage_setti
 WRITE_RULES = {
     "message-delivered": "clientdesk.comms.services.can_post_receipts",
     "message-read": "clientdesk.comms.services.can_post_receipts",
+    "customer-devices": "clientdesk.comms.services.can_post_receipts",
 }
 METHODS = ("GET", "POST")
 # Sent only to routes that have them (DRF actions): every write method is walked too.

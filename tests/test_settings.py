@@ -52,6 +52,11 @@ def production_secrets(tmp_path: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
         "CLIENTDESK_VAR_DIR": str(tmp_path),
+        # Production refuses development message backends: SMTP for email, the rest off.
+        "EMAIL_HOST": "smtp.example.com",
+        "COMMS_SMS_ENABLED": "false",
+        "COMMS_WHATSAPP_ENABLED": "false",
+        "COMMS_PUSH_ENABLED": "false",
     }
 
 

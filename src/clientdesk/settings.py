@@ -319,12 +319,21 @@ COMMS_SUPPORT_EMAIL = os.environ.get("COMMS_SUPPORT_EMAIL", "support@clientdesk.
 COMMS_OUTBOX_DIR = Path(os.environ.get("COMMS_OUTBOX_DIR", VAR_DIR / "outbox"))
 
 
-def _comms_channel(name: str) -> dict[str, Any]:
-    """SMS / WhatsApp / push: the generic HTTP provider when COMMS_<NAME>_URL is set."""
+def _comms_channel(name: str, real: str) -> dict[str, Any]:
+    """One channel: its adapter (COMMS_<NAME>_PROVIDER), whether it is on at all
+    (COMMS_<NAME>_ENABLED, default on) and the generic HTTP relay's settings.
+
+    Real providers: ``email`` (SMTP) and ``postmark`` for email; ``twilio`` and ``msg91``
+    for SMS; ``whatsapp_cloud`` for WhatsApp; ``fcm`` for push; ``http`` (a relay) for
+    any of the three. ``file`` is the development stand-in (messages "Not sent"), ``memory``
+    the test stand-in. Secrets of each provider are read from their own variables below.
+    """
     url = os.environ.get(f"COMMS_{name}_URL", "")
     fallback = "memory" if TESTING else "file"
     return {
         "provider": os.environ.get(f"COMMS_{name}_PROVIDER", "http" if url else fallback),
+        "enabled": env_bool(f"COMMS_{name}_ENABLED", True),
+        "real": real,
         "url": url,
         "token": os.environ.get(f"COMMS_{name}_TOKEN", ""),
         "auth_header": os.environ.get(f"COMMS_{name}_AUTH_HEADER", "Authorization"),
@@ -334,12 +343,90 @@ def _comms_channel(name: str) -> dict[str, Any]:
 
 
 COMMS_CHANNELS: dict[str, dict[str, Any]] = {
-    "email": {"provider": os.environ.get("COMMS_EMAIL_PROVIDER", "email")},
-    "sms": _comms_channel("SMS"),
-    "whatsapp": _comms_channel("WHATSAPP"),
-    "push": _comms_channel("PUSH"),
-    "in_app": {"provider": "in_app"},
+    "email": {
+        "provider": os.environ.get("COMMS_EMAIL_PROVIDER", "email"),
+        "enabled": env_bool("COMMS_EMAIL_ENABLED", True),
+        "timeout": float(os.environ.get("COMMS_EMAIL_TIMEOUT", "10")),
+    },
+    "sms": _comms_channel("SMS", "twilio or msg91"),
+    "whatsapp": _comms_channel("WHATSAPP", "whatsapp_cloud"),
+    "push": _comms_channel("PUSH", "fcm"),
+    "in_app": {"provider": "in_app", "enabled": True},
 }
+# Provider secrets: only from the environment (docs/integrations.md).
+POSTMARK_SERVER_TOKEN = os.environ.get("POSTMARK_SERVER_TOKEN", "")
+POSTMARK_API_URL = os.environ.get("POSTMARK_API_URL", "https://api.postmarkapp.com")
+POSTMARK_MESSAGE_STREAM = os.environ.get("POSTMARK_MESSAGE_STREAM", "outbound")
+POSTMARK_WEBHOOK_USER = os.environ.get("POSTMARK_WEBHOOK_USER", "")
+POSTMARK_WEBHOOK_PASSWORD = os.environ.get("POSTMARK_WEBHOOK_PASSWORD", "")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = os.environ.get("TWILIO_FROM", "")  # a number, or a Messaging Service SID (MG...)
+TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com")
+MSG91_AUTH_KEY = os.environ.get("MSG91_AUTH_KEY", "")
+MSG91_SENDER_ID = os.environ.get("MSG91_SENDER_ID", "")  # the 6-letter DLT header
+MSG91_DLT_ENTITY_ID = os.environ.get("MSG91_DLT_ENTITY_ID", "")  # principal entity id (TRAI)
+MSG91_API_URL = os.environ.get("MSG91_API_URL", "https://api.msg91.com")
+MSG91_WEBHOOK_TOKEN = os.environ.get("MSG91_WEBHOOK_TOKEN", "")
+WHATSAPP_TOKEN = os.environ.get("WHATSAPP_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_API_URL = os.environ.get("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0")
+# The service-account key (JSON) as a path or inline; FCM_PROJECT_ID defaults to the key's.
+FCM_SERVICE_ACCOUNT_FILE = os.environ.get("FCM_SERVICE_ACCOUNT_FILE", "")
+FCM_SERVICE_ACCOUNT_JSON = os.environ.get("FCM_SERVICE_ACCOUNT_JSON", "")
+FCM_PROJECT_ID = os.environ.get("FCM_PROJECT_ID", "")
+FCM_API_URL = os.environ.get("FCM_API_URL", "https://fcm.googleapis.com")
+# Resilience of every provider call (clientdesk.comms.resilience): retries inside one
+# attempt for retryable errors, exponential backoff with full jitter, a circuit breaker.
+COMMS_HTTP_RETRIES = int(os.environ.get("COMMS_HTTP_RETRIES", "2"))
+COMMS_HTTP_BACKOFF = float(os.environ.get("COMMS_HTTP_BACKOFF", "0.5"))
+COMMS_HTTP_RETRY_AFTER_MAX = float(os.environ.get("COMMS_HTTP_RETRY_AFTER_MAX", "5"))
+COMMS_BREAKER_THRESHOLD = int(os.environ.get("COMMS_BREAKER_THRESHOLD", "5"))
+COMMS_BREAKER_COOLDOWN = float(os.environ.get("COMMS_BREAKER_COOLDOWN", "60"))
+# Inbound webhooks: events older than this are refused as replays.
+COMMS_WEBHOOK_MAX_AGE = int(os.environ.get("COMMS_WEBHOOK_MAX_AGE", "300"))
+
+
+def _comms_problems() -> list[str]:
+    """Settings that keep production from starting: an enabled channel without a real
+    provider, or a real provider without its secrets."""
+    needs = {
+        "postmark": ("POSTMARK_SERVER_TOKEN",),
+        "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"),
+        "msg91": ("MSG91_AUTH_KEY", "MSG91_SENDER_ID", "MSG91_DLT_ENTITY_ID"),
+        "whatsapp_cloud": (
+            "WHATSAPP_TOKEN",
+            "WHATSAPP_PHONE_NUMBER_ID",
+            "WHATSAPP_APP_SECRET",
+            "WHATSAPP_VERIFY_TOKEN",
+        ),
+        "fcm": ("FCM_SERVICE_ACCOUNT_FILE",),
+    }
+    problems = []
+    for channel, config in COMMS_CHANNELS.items():
+        if not config.get("enabled", True) or channel == "in_app":
+            continue
+        name, kind = channel.upper(), config["provider"]
+        if kind in ("file", "memory", "console"):
+            problems.append(f"COMMS_{name}_PROVIDER (or COMMS_{name}_ENABLED=false)")
+        elif kind == "email" and (not EMAIL_HOST or "smtp" not in EMAIL_BACKEND):
+            problems.append(
+                "EMAIL_HOST (or COMMS_EMAIL_PROVIDER=postmark, COMMS_EMAIL_ENABLED=false)"
+            )
+        elif kind == "fcm" and not (FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON):
+            problems.append("FCM_SERVICE_ACCOUNT_FILE (or FCM_SERVICE_ACCOUNT_JSON)")
+        elif kind in needs and kind != "fcm":
+            problems.extend(n for n in needs[kind] if not globals()[n])
+    return problems
+
+
+if PRODUCTION and _comms_problems():
+    raise ImproperlyConfigured(
+        "CLIENTDESK_ENV=production refuses to start while a message channel has no real "
+        "provider: set " + "; ".join(_comms_problems()) + " (docs/integrations.md)"
+    )
 # Seconds to wait after attempt 1, 2, 3 ... fails; a message is failed after MAX_ATTEMPTS.
 COMMS_RETRY_DELAYS = [int(s) for s in env_list("COMMS_RETRY_DELAYS", "60,300,1500")]
 # Call intake: a batch touching more customers/leads than this moves their last-activity

@@ -174,6 +174,10 @@ def test_production_settings_log_json_with_the_filters(tmp_path: Any) -> None:
         "ALLOWED_HOSTS": "crm.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "clientdesk.settings",
+        "EMAIL_HOST": "smtp.example.com",
+        "COMMS_SMS_ENABLED": "false",
+        "COMMS_WHATSAPP_ENABLED": "false",
+        "COMMS_PUSH_ENABLED": "false",
     }
     code = (
         "import django, logging; django.setup(); "

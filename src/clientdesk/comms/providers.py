@@ -3,18 +3,23 @@
 ``settings.COMMS_CHANNELS[channel]["provider"]`` names the adapter:
 
 - ``email``  Django's email API (``EMAIL_BACKEND``: SMTP in production, a file under
-             var/outbox/email in development).
+             var/outbox/email in development, when the message is "Not sent").
+- ``postmark`` Postmark's email API; ``twilio`` and ``msg91`` for SMS; ``whatsapp_cloud``
+             (Meta's WhatsApp Business Cloud API); ``fcm`` (Firebase Cloud Messaging HTTP
+             v1) for push: in ``vendors`` (each call through ``resilience.request``).
 - ``http``   a generic HTTP gateway: POST JSON to ``url`` with an auth header; any SMS,
              WhatsApp or push service with a webhook-style API (or a small relay in front of
              one) fits.
 - ``file``   JSON lines under ``COMMS_OUTBOX_DIR`` (var/outbox/<channel>.jsonl): the
-             development default for SMS, WhatsApp and push.
+             development default for SMS, WhatsApp and push; its messages are kept as
+             "Not sent (development backend)", never "Sent".
 - ``memory`` kept in ``providers.outbox`` (the test default, like ``mail.outbox``).
 - ``in_app`` nothing leaves: the message is stored for the customer's app, which reads it
              through the API; delivered at once.
 
-An adapter returns ``Sent`` or raises ``DeliveryError`` (``permanent=True`` when a retry
-cannot help, e.g. the gateway refused the number).
+An adapter returns ``Sent`` (with the provider's id for the message) or raises
+``DeliveryError`` (``permanent=True`` when a retry cannot help, e.g. the gateway refused the
+number). Delivered / read / failed come later, from the provider's webhooks (``inbound``).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import logging
 import smtplib
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,13 +38,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from .resilience import DeliveryError
+
+__all__ = ["DeliveryError", "Outgoing", "Provider", "Sent", "for_channel"]
+
 log = logging.getLogger(__name__)
-
-
-class DeliveryError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
+DEVELOPMENT_EMAIL_BACKENDS = (
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+)
 
 
 @dataclass(frozen=True)
@@ -51,12 +58,22 @@ class Outgoing:
     subject: str
     body: str
     client_id: str
+    # WhatsApp: an approved template and its parameters; SMS (India): the DLT template id.
+    provider_template: str = ""
+    template_language: str = "en"
+    template_params: tuple[str, ...] = ()
+    dlt_template_id: str = ""
+    # WhatsApp: whether the customer wrote within the last 24 hours (free text allowed).
+    window_open: bool = False
+    # Push: the customer's registered device tokens.
+    device_tokens: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class Sent:
     provider_message_id: str = ""
     delivered: bool = False  # True when the provider confirms delivery at once (in-app)
+    development: bool = False  # a development backend took it: nothing left the building
 
 
 class Provider(Protocol):
@@ -86,7 +103,8 @@ class EmailProvider:
             raise DeliveryError(detail, permanent=permanent) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP error: {exc or type(exc).__name__}") from exc
-        return Sent(provider_message_id=message_id)
+        development = settings.EMAIL_BACKEND in DEVELOPMENT_EMAIL_BACKENDS
+        return Sent(provider_message_id=message_id, development=development)
 
 
 def _text(value: Any) -> str:
@@ -169,7 +187,7 @@ class FileProvider:
         except OSError as exc:
             raise DeliveryError(f"Outbox file not writable: {exc}") from exc
         log.info("message %s (%s) written to the outbox", message.message_id, message.channel)
-        return Sent(provider_message_id=f"file-{message.message_id}")
+        return Sent(provider_message_id=f"file-{message.message_id}", development=True)
 
 
 outbox: list[Outgoing] = []
@@ -201,6 +219,10 @@ def for_channel(channel: str) -> Provider:
             auth_scheme=config.get("auth_scheme", "Bearer"),
             timeout=float(config.get("timeout", 10)),
         )
+    from . import vendors
+
+    if kind in vendors.ADAPTERS:
+        return vendors.ADAPTERS[kind](config)
     if kind == "memory":
         return MemoryProvider()
     if kind == "in_app":

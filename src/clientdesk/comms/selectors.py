@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -25,6 +26,12 @@ def preferences(customer: Any) -> list[dict[str, Any]]:
         ChannelPreference.objects.filter(customer=customer).values_list("channel", "opted_out")
     )
     return [
-        {"channel": value, "label": label, "opted_out": bool(opted.get(value, False))}
+        {
+            "channel": value,
+            "label": label,
+            "opted_out": bool(opted.get(value, False)),
+            # COMMS_<NAME>_ENABLED=false: nothing is sent on it, whatever the customer chose.
+            "switched_off": not settings.COMMS_CHANNELS.get(value, {}).get("enabled", True),
+        }
         for value, label in Channel.choices
     ]

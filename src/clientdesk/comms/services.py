@@ -35,11 +35,14 @@ from .models import (
     TRANSITIONS,
     Channel,
     ChannelPreference,
+    DeviceToken,
     Event,
+    InboundMessage,
     Message,
     MessageLog,
     MessageStatus,
     MessageTemplate,
+    Suppression,
 )
 
 log = logging.getLogger(__name__)
@@ -185,6 +188,9 @@ def _queue_one(
     opted_out: set[str],
 ) -> Message:
     subject, body, problem = "", "", ""
+    extra: dict[str, Any] = {}
+    if template is not None:
+        extra = _provider_fields(template, values)
     if template is None:
         problem = "failed: no template for this channel"
     else:
@@ -201,15 +207,70 @@ def _queue_one(
         body=body or "—",
         skip_reason=_skip_reason(customer, channel, opted_out),
         failure=problem,
+        **extra,
     )
 
 
+def _provider_fields(template: MessageTemplate, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The approved template (WhatsApp) with its parameters, the DLT template id (SMS)."""
+    fields: dict[str, Any] = {"dlt_template_id": template.dlt_template_id}
+    if template.provider_template:
+        names = [n.strip() for n in template.provider_params.split(",") if n.strip()]
+        fields["provider_template"] = template.provider_template
+        fields["provider_language"] = template.provider_language
+        fields["template_params"] = [_lookup(values, n) for n in names]
+    return fields
+
+
+def _lookup(values: Mapping[str, Any], dotted: str) -> str:
+    """A context value by its dotted name, e.g. ``customer.first_name`` ("" when absent)."""
+    value: Any = values
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else getattr(value, part, None)
+        if value is None:
+            return ""
+    return str(value)
+
+
+def channel_enabled(channel: str) -> bool:
+    """False when the channel is switched off (COMMS_<NAME>_ENABLED=false)."""
+    return bool(settings.COMMS_CHANNELS.get(channel, {}).get("enabled", True))
+
+
+def provider_name(channel: str) -> str:
+    return str(settings.COMMS_CHANNELS.get(channel, {}).get("provider", "file"))
+
+
+def switched_off_reason(channel: str) -> str:
+    return f"{Channel(channel).label} messages are switched off"
+
+
 def _skip_reason(customer: Any, channel: str, opted_out: set[str]) -> str:
+    if not channel_enabled(channel):
+        return f"skipped: {switched_off_reason(channel)}"
     if channel in opted_out:
         return "skipped: opted out"
-    if not address_for(customer, channel):
+    address = address_for(customer, channel)
+    if not address:
         return f"skipped: no {Channel(channel).label.lower()} address"
+    if channel in (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP):
+        suppressed = Suppression.objects.filter(channel=channel, address=address).first()
+        if suppressed:
+            return f"skipped: address undeliverable ({suppressed.reason})"
     return ""
+
+
+def whatsapp_window_open(customer: Any, now: dt.datetime | None = None) -> bool:
+    """The 24-hour customer-service window: the customer wrote on WhatsApp in the last day."""
+    since = (now or timezone.now()) - dt.timedelta(hours=24)
+    return InboundMessage.objects.filter(
+        customer=customer, channel=Channel.WHATSAPP, received_at__gte=since
+    ).exists()
+
+
+def whatsapp_rule_applies() -> bool:
+    """WhatsApp's own rule, enforced when the WhatsApp Cloud API is the provider."""
+    return provider_name(Channel.WHATSAPP) == "whatsapp_cloud"
 
 
 def _create(
@@ -222,6 +283,10 @@ def _create(
     body: str,
     skip_reason: str = "",
     failure: str = "",
+    provider_template: str = "",
+    provider_language: str = "",
+    template_params: list[str] | None = None,
+    dlt_template_id: str = "",
 ) -> Message:
     """One message, its first log line and its timeline entry (inside the caller's atomic)."""
     now = timezone.now()
@@ -244,6 +309,10 @@ def _create(
         next_attempt_at=now if status == MessageStatus.QUEUED else None,
         created_by=_user(actor),
         created_at=now,
+        provider_template=provider_template,
+        provider_language=provider_language,
+        template_params=template_params or [],
+        dlt_template_id=dlt_template_id,
     )
     MessageLog.objects.create(
         message=message, status=status, detail=skip_reason or failure, created_at=now
@@ -291,10 +360,22 @@ def send_message(customer: Any, *, actor: Any, channel: str, subject: str, body:
     errors: dict[str, str] = {}
     if channel not in Channel.values:
         errors["channel"] = "Choose a channel."
+    elif not channel_enabled(channel):
+        errors["channel"] = switched_off_reason(channel) + "."
     elif channel in opted_out_channels(customer):
         errors["channel"] = f"The customer opted out of {Channel(channel).label} messages."
     elif not address_for(customer, channel):
         errors["channel"] = f"The customer has no {Channel(channel).label.lower()} address."
+    if (
+        not errors
+        and channel == Channel.WHATSAPP
+        and whatsapp_rule_applies()
+        and not whatsapp_window_open(customer)
+    ):
+        errors["channel"] = (
+            "WhatsApp allows free text only within 24 hours of the customer's last message; "
+            "the customer has not written in that time."
+        )
     if not body:
         errors["body"] = "Write the message."
     elif len(body) > MAX_BODY:
@@ -330,6 +411,13 @@ def deliver(message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return ""
+    kind = provider_name(message.channel)
+    window_open = message.channel == Channel.WHATSAPP and whatsapp_window_open(message.customer)
+    tokens: tuple[str, ...] = ()
+    if message.channel == Channel.PUSH and kind == "fcm":
+        tokens = tuple(
+            DeviceToken.objects.filter(customer=message.customer).values_list("token", flat=True)
+        )
     outgoing = providers.Outgoing(
         message_id=message.pk,
         channel=message.channel,
@@ -338,11 +426,19 @@ def deliver(message_id: int) -> str:
         subject=message.subject,
         body=message.body,
         client_id=message.customer.client_id,
+        provider_template=message.provider_template,
+        template_language=message.provider_language or "en",
+        template_params=tuple(str(p) for p in message.template_params or ()),
+        dlt_template_id=message.dlt_template_id,
+        window_open=window_open,
+        device_tokens=tokens,
     )
     try:
         result = providers.for_channel(message.channel).send(outgoing)
     except providers.DeliveryError as exc:
-        return _record_failure(message_id, str(exc), permanent=exc.permanent)
+        return _record_failure(
+            message_id, str(exc), permanent=exc.permanent, retry_after=exc.retry_after
+        )
     except Exception as exc:  # an adapter bug must not lose the message: retry it
         log.exception("provider crashed on message %s", message_id)
         return _record_failure(message_id, f"{type(exc).__name__}: {exc}", permanent=False)
@@ -372,13 +468,20 @@ def _claim(message_id: int) -> Message | None:
     return message
 
 
-def _record_failure(message_id: int, error: str, *, permanent: bool) -> str:
+def _record_failure(
+    message_id: int, error: str, *, permanent: bool, retry_after: float | None = None
+) -> str:
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         if message.status != MessageStatus.QUEUED:
             return str(message.status)
         message.last_error = error[:500]
+        if retry_after and not permanent:  # the provider said when (429 Retry-After)
+            earliest = now + dt.timedelta(seconds=retry_after)
+            if message.next_attempt_at is None or message.next_attempt_at < earliest:
+                message.next_attempt_at = earliest
+                message.save(update_fields=["next_attempt_at"])
         final = permanent or message.attempts >= settings.COMMS_MAX_ATTEMPTS
         if final:
             why = "permanent error" if permanent else f"{message.attempts} attempts"
@@ -403,13 +506,20 @@ def _record_success(message_id: int, result: providers.Sent) -> str:
         message = Message.objects.select_for_update().get(pk=message_id)
         if message.status != MessageStatus.QUEUED:
             return str(message.status)
+        kind = provider_name(message.channel)
         message.provider_message_id = result.provider_message_id[:200]
-        message.sent_at = now
+        message.provider = kind[:20]
         message.last_error = ""
+        if result.development:
+            # Nothing left the building: honest about it, never "Sent".
+            message.last_error = f"not sent: the {kind} development backend kept it"
+            _move(message, MessageStatus.NOT_SENT, f"kept by the {kind} development backend", now)
+            return str(MessageStatus.NOT_SENT)
+        message.sent_at = now
         target = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
         if result.delivered:
             message.delivered_at = now
-        _move(message, target, f"via {settings.COMMS_CHANNELS[message.channel]['provider']}", now)
+        _move(message, target, f"via {kind}, accepted as {result.provider_message_id}", now)
     return str(target)
 
 
@@ -528,20 +638,39 @@ def _audit_receipt(message: Message, actor: Any, changes: dict[str, Any]) -> Non
 # --- templates ---------------------------------------------------------------------------
 
 
+PROVIDER_TEMPLATE_FIELDS = (
+    "provider_template",
+    "provider_language",
+    "provider_params",
+    "dlt_template_id",
+)
+
+
 def update_template(
-    template: MessageTemplate, *, actor: Any, subject: str, body: str
+    template: MessageTemplate, *, actor: Any, subject: str, body: str, **provider: str
 ) -> MessageTemplate:
-    """Admins and Managers edit a template; it must compile and render its event's sample."""
+    """Admins and Managers edit a template; it must compile and render its event's sample.
+
+    ``provider`` may set the provider fields (approved WhatsApp template, its language and
+    parameters; the DLT template id of an SMS); a field not given is left as it is."""
     if not can_edit_templates(actor):
         raise PermissionDenied("Only a Manager or an Admin can edit message templates.")
+    unknown = set(provider) - set(PROVIDER_TEMPLATE_FIELDS)
+    if unknown:
+        raise ValidationError({"__all__": f"Unknown fields: {', '.join(sorted(unknown))}."})
     errors = _template_errors(template, subject, body)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
-        before = {"subject": template.subject, "body": template.body}
+        names = ("subject", "body", *provider)
+        before = {name: getattr(template, name) for name in names}
         template.subject, template.body = subject.strip(), body.strip()
-        after = {"subject": template.subject, "body": template.body}
+        for name, value in provider.items():
+            setattr(template, name, (value or "").strip())
+        if not template.provider_language:
+            template.provider_language = "en"
+        after = {name: getattr(template, name) for name in names}
         changes = audit.diff(before, after)
         if not changes:
             return template

@@ -21,3 +21,12 @@ def retry_due_messages() -> int:
     """Every minute (core.schedule): enqueue the messages whose retry time has come."""
     with context.action_context(context.task_context()):
         return services.retry_due()
+
+
+@task()
+def process_provider_event(event_id: int) -> str:
+    """A webhook event stored by ``hooks`` (receipt, reply, bounce), applied once."""
+    from . import inbound
+
+    with context.action_context(context.task_context()):
+        return inbound.process_event(event_id)

@@ -17,9 +17,10 @@ from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
 from clientdesk.customers.selectors import customer_for
 
 from . import events, selectors, services
+from . import inbound as inbound_services
 from .filtersets import MessageFilterSet
-from .forms import SendMessageForm, TemplateForm
-from .models import Channel, Message, MessageTemplate
+from .forms import ReplyForm, SendMessageForm, TemplateForm
+from .models import Channel, InboundMessage, Message, MessageTemplate
 from .tables import MessageTable
 
 EXPORT_HEADER = [
@@ -186,12 +187,16 @@ class TemplateEditView(ModuleView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         template = get_object_or_404(MessageTemplate, pk=pk)
-        form = TemplateForm(initial={"subject": template.subject, "body": template.body})
+        initial = {
+            name: getattr(template, name)
+            for name in ("subject", "body", *services.PROVIDER_TEMPLATE_FIELDS)
+        }
+        form = TemplateForm(initial=initial).for_channel(template.channel)
         return self._render(request, template, form)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         template = get_object_or_404(MessageTemplate, pk=pk)
-        form = TemplateForm(request.POST)
+        form = TemplateForm(request.POST).for_channel(template.channel)
         if form.is_valid():
             try:
                 services.update_template(template, actor=request.user, **form.cleaned_data)
@@ -218,3 +223,82 @@ class TemplateEditView(ModuleView):
             "preview": {"subject": subject, "body": body, "error": error},
         }
         return render(request, "comms/template_form.html", context, status=status)
+
+
+# --- the inbox of replies ----------------------------------------------------------------
+
+
+class InboxView(ModuleView):
+    """Replies by WhatsApp and SMS, newest first, with the unread count."""
+
+    module = "messages"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        queryset = InboundMessage.objects.visible_to(request.user)
+        if request.GET.get("unread"):
+            queryset = queryset.unread()
+        paginator = LazyPaginator(queryset.select_related("customer", "lead"), 50)
+        try:
+            page = paginator.page(request.GET.get("page") or 1)
+        except (EmptyPage, PageNotAnInteger):
+            page = paginator.page(1)
+        context = {
+            "page": page,
+            "unread": InboundMessage.objects.visible_to(request.user).unread().count(),
+            "only_unread": bool(request.GET.get("unread")),
+        }
+        return render(request, "comms/inbox.html", context)
+
+
+class InboundDetailView(ModuleView):
+    """One reply: opening it marks it read; staff answer on the same channel."""
+
+    module = "messages"
+    write_methods = frozenset({"POST"})
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        inbound = self._get(request, pk)
+        inbound_services.mark_inbound_read(inbound, actor=request.user)
+        return self._render(request, inbound, ReplyForm())
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        inbound = self._get(request, pk)
+        form = ReplyForm(request.POST)
+        if inbound.customer is None:
+            form.add_error(None, "Only a customer's reply can be answered from here.")
+        elif form.is_valid():
+            try:
+                services.send_message(
+                    inbound.customer,
+                    actor=request.user,
+                    channel=inbound.channel,
+                    subject="",
+                    body=form.cleaned_data["body"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                flash.success(request, f"{inbound.get_channel_display()} reply queued.")
+                return redirect("comms:inbound", pk=inbound.pk)
+        return self._render(request, inbound, form, status=400)
+
+    def _get(self, request: HttpRequest, pk: int) -> InboundMessage:
+        return get_object_or_404(
+            InboundMessage.objects.visible_to(request.user).select_related("customer", "lead"),
+            pk=pk,
+        )
+
+    def _render(
+        self, request: HttpRequest, inbound: InboundMessage, form: ReplyForm, status: int = 200
+    ) -> HttpResponse:
+        customer = inbound.customer
+        window = None
+        if customer is not None and inbound.channel == Channel.WHATSAPP:
+            window = services.whatsapp_window_open(customer) or not services.whatsapp_rule_applies()
+        context = {
+            "inbound": inbound,
+            "form": form,
+            "can_reply": customer is not None and services.can_contact(request.user, customer),
+            "window_open": window,
+        }
+        return render(request, "comms/inbound_detail.html", context, status=status)

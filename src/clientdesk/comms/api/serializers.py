@@ -57,3 +57,12 @@ class DeliveredSerializer(serializers.Serializer):
     provider_message_id = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
+
+
+class CommsDeviceSerializer(serializers.Serializer):
+    """A device of the customer's app registering for push (FCM registration token)."""
+
+    token = serializers.CharField(max_length=400, write_only=True)
+    platform = serializers.ChoiceField(choices=["android", "ios", "web"], default="android")
+    id = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .views import CustomerMessageList, MessageViewSet
+from .views import CustomerDeviceRegister, CustomerMessageList, MessageViewSet
 
 router = SimpleRouter()
 router.register("messages", MessageViewSet, basename="message")
@@ -13,6 +13,11 @@ urlpatterns = [
         "customers/<int:customer_id>/messages/",
         CustomerMessageList.as_view(),
         name="customer-messages",
+    ),
+    path(
+        "customers/<int:customer_id>/devices/",
+        CustomerDeviceRegister.as_view(),
+        name="customer-devices",
     ),
     *router.urls,
     # Staff notifications live in their own app; their routes ride along here so the

@@ -14,10 +14,11 @@ from clientdesk.core.api import ModulePermission
 from clientdesk.customers.models import Customer
 from clientdesk.customers.selectors import customer_for
 
-from .. import services
+from .. import inbound, services
 from ..filtersets import MessageFilterSet
 from ..models import Message
 from .serializers import (
+    CommsDeviceSerializer,
     DeliveredSerializer,
     InAppMessageSerializer,
     MessageSerializer,
@@ -103,3 +104,28 @@ class CustomerMessageList(generics.ListAPIView):
             return Message.objects.none()
         customer = customer_for(self.request.user, self.kwargs["customer_id"])
         return Message.objects.visible_to(self.request.user).filter(customer=customer)
+
+
+class CustomerDeviceRegister(generics.GenericAPIView):
+    """The customer's app registers a device's push token (FCM registration token), with
+    the API token of a service account with the integration capability. Registering the
+    same token again moves it to this customer. Tokens FCM reports invalid are deleted."""
+
+    module = "messages"
+    serializer_class = CommsDeviceSerializer
+    permission_classes = [ModulePermission]
+
+    @extend_schema(
+        operation_id="comms_customer_device_register",
+        parameters=[OpenApiParameter("customer_id", int, OpenApiParameter.PATH)],
+        request=CommsDeviceSerializer,
+        responses={201: CommsDeviceSerializer},
+    )
+    def post(self, request: Request, customer_id: int) -> Response:
+        if not services.can_post_receipts(request.user):
+            raise PermissionDenied("Only the app's integration account may register devices.")
+        customer = customer_for(request.user, customer_id)
+        body = CommsDeviceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        device = inbound.register_device(customer, actor=request.user, **body.validated_data)
+        return Response(CommsDeviceSerializer(device).data, status=status.HTTP_201_CREATED)

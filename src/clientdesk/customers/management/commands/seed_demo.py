@@ -47,6 +47,7 @@ from tqdm import tqdm
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.approvals import demo as approvals_demo
 from clientdesk.approvals import gate as approvals_gate
+from clientdesk.comms import demo as comms_demo
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
@@ -188,6 +189,7 @@ class Command(BaseCommand):
                 customers=new.all(), users=users, seed=seed, now=now, progress=bar
             )
         self.stdout.write(compliance.line())
+        self.stdout.write(comms_demo.seed_provider_demo(new.all()))
         self.stdout.write(approvals_demo.seed_approvals(customers=new.all(), users=users))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
