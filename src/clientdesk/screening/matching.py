@@ -155,6 +155,7 @@ _KIND_LABELS = {
     "fuzzy": "similar spelling",
     "initial": "initial",
     "romanisation": "another romanisation of the name",
+    "romanisation_fuzzy": "another romanisation, similar spelling",
     "joined": "same name, written joined / split",
     "joined_phonetic": "written joined / split, sounds the same",
     "joined_fuzzy": "written joined / split, similar spelling",
@@ -285,7 +286,14 @@ def _is_alpha(token: str) -> bool:
 
 
 #: Kinds in order of preference when two ways of pairing give the same similarity.
-_KIND_RANK = {"exact": 0, "phonetic": 1, "fuzzy": 2, "romanisation": 3, "initial": 4}
+_KIND_RANK = {
+    "exact": 0,
+    "phonetic": 1,
+    "fuzzy": 2,
+    "romanisation": 3,
+    "romanisation_fuzzy": 4,
+    "initial": 5,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +321,7 @@ def _forms(written: str) -> _Forms:
         (canonical, 0),
         (written, 0),
         *((r, 1) for r in alternatives),
-        (phonetic_key(canonical), 1),
+        *((k, 1) for k, _ in keys.items()),
     ):
         if len(form) >= 3 and _is_alpha(form):
             fuzzy.setdefault(form, rank)
@@ -321,15 +329,26 @@ def _forms(written: str) -> _Forms:
     return _Forms(canonical, exact, tuple(keys.items()), tuple(fuzzy.items()), initials)
 
 
-def _pair_value(kind0: str, ranks: tuple[int, int], value: float, policy: ScoringPolicy) -> tuple[float, str]:
+def _pair_value(
+    kind0: str, ranks: tuple[int, int], value: float, policy: ScoringPolicy
+) -> tuple[float, str]:
     """A pair found through forms of the given ranks: its similarity and kind."""
     if ranks == (0, 0):
         return value, kind0
-    return value * policy.reading_factor, "romanisation"
+    return value * policy.reading_factor, (
+        "romanisation_fuzzy" if kind0 == "fuzzy" else "romanisation"
+    )
+
+
+#: Kinds with which a word written joined may pair with its split form (not a mere likeness).
+_JOIN_KINDS = frozenset({"exact", "phonetic", "romanisation"})
 
 
 def _better(a: tuple[float, str], b: tuple[float, str]) -> tuple[float, str]:
-    if b[0] > a[0] + 1e-12 or (abs(b[0] - a[0]) <= 1e-12 and _KIND_RANK.get(b[1], 9) < _KIND_RANK.get(a[1], 9)):
+    """The better of two ways of pairing: higher similarity, then the preferred kind."""
+    if b[0] > a[0] + 1e-12:
+        return b
+    if abs(b[0] - a[0]) <= 1e-12 and _KIND_RANK.get(b[1], 9) < _KIND_RANK.get(a[1], 9):
         return b
     return a
 
@@ -364,7 +383,7 @@ def token_similarity(a: str, b: str, policy: ScoringPolicy = ScoringPolicy()) ->
     cutoff = policy.fuzzy_cutoff * 100.0
     for form, rank in fa.fuzzy:
         for other, other_rank in fb.fuzzy:
-            if first_class(form) == first_class(other):
+            if form != other and first_class(form) == first_class(other):
                 ratio = fuzz.ratio(form, other, score_cutoff=cutoff)
                 if ratio:
                     pair = _pair_value("fuzzy", (rank, other_rank), ratio / 100.0, policy)
@@ -409,9 +428,11 @@ def _explain(
     )
 
 
-#: A word of at most this many letters may have been written joined to its neighbour or split
-#: from it (Das Gupta / Dasgupta, Abu Bakr / Abubakr, Xiao-ming / Xiaoming, Jong Un / Jongun).
-_JOIN_SHORT = 4
+#: Two neighbouring words may have been written as one (Das Gupta / Dasgupta, Abu Bakr /
+#: Abubakr, Xiao-ming / Xiaoming, Myong Ryong / Myongryong) when the shorter has at most
+#: ``_JOIN_SHORT`` letters and both together at most ``_JOIN_LONGEST``.
+_JOIN_SHORT = 6
+_JOIN_LONGEST = 12
 #: Names with more words than this are not rejoined (long company names).
 _MAX_JOIN_TOKENS = 6
 
@@ -425,6 +446,7 @@ def _joinable(a: str, b: str) -> bool:
         and len(a) >= 2
         and len(b) >= 2
         and min(len(a), len(b)) <= _JOIN_SHORT
+        and len(a) + len(b) <= _JOIN_LONGEST
         and "abd" not in (a, b)
     )
 
@@ -464,11 +486,18 @@ def _score_tokens(
         if value > 0.0
     ]
     chosen = _greedy(pairs)
-    if query_join >= 0 and all(p[1] != query_join for p in chosen):
-        return None
-    if list_join >= 0 and all(p[2] != list_join for p in chosen):
+    if not _join_paired(chosen, query_join, list_join):
         return None
     return policy.name_score(sum(p[0] for p in chosen), len(query), len(listed)), chosen
+
+
+def _join_paired(chosen: list[tuple[float, int, int, str]], query_join: int, list_join: int) -> bool:
+    """Whether each joined word (position, -1 for none) pairs as the same name (exactly, by
+    sound or by another romanisation), not by a mere likeness of spelling."""
+    for side, joined in ((1, query_join), (2, list_join)):
+        if joined >= 0 and not any(p[side] == joined and p[3] in _JOIN_KINDS for p in chosen):
+            return False
+    return True
 
 
 def compare_names(
@@ -904,13 +933,15 @@ class ScreeningIndex:
         size = len(form)
         low = bisect.bisect_left(bucket.lengths, size * (1 - slack) / (1 + slack) - 1e-9)
         high = bisect.bisect_right(bucket.lengths, size * (1 + slack) / (1 - slack) + 1e-9)
-        for _, score, index in process.extract(
+        for found, score, index in process.extract(
             form,
             bucket.tokens[low:high],
             scorer=fuzz.ratio,
             score_cutoff=self.policy.fuzzy_cutoff * 100.0,
             limit=None,
         ):
+            if found == form:  # the same form: an exact or sound-key pair, found as such
+                continue
             for token_id, other in bucket.owners[low + index]:
                 offer(token_id, _pair_value("fuzzy", (rank, other), score / 100.0, self.policy))
 
@@ -1069,7 +1100,10 @@ class ScreeningIndex:
         joined word pairs with some list word."""
         variants = [(query, -1)]
         for tokens, joined in _join_variants(query):
-            if self._expansion(tokens[joined][1]).sims:
+            forms = _forms(tokens[joined][1])
+            if any(f in self._by_form for f, _ in forms.exact) or any(
+                k in self._by_key for k, _ in forms.keys
+            ):
                 variants.append((tokens, joined))
         return variants
 
@@ -1111,10 +1145,7 @@ class ScreeningIndex:
         if self.policy.name_score(float(bound), n, m) < floor:
             return None
         chosen = _greedy(pairs)
-        if joined >= 0 and all(p[1] != joined for p in chosen):
-            return None
-        list_joined = self._v_joined[variant]
-        if list_joined >= 0 and all(p[2] != list_joined for p in chosen):
+        if not _join_paired(chosen, joined, self._v_joined[variant]):
             return None
         score = self.policy.name_score(sum(p[0] for p in chosen), n, m)
         return (score, chosen) if score >= floor else None

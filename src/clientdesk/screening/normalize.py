@@ -122,10 +122,14 @@ _ABD_FORMS = _words("abd abdu abdo abdul abdel abdal abdol abdur abdus abdun abd
 # "l" (Abdul Aziz), or a doubled sun letter whose second copy starts the name (Abdur-Rahman).
 # Spelt with one letter: "l" is the article when 4+ letters follow (Abdulaziz), otherwise it
 # starts the name (Abdulah = Abdullah); a single sun letter starts the name (Abdurahman).
+_ABD_LAH_RE = re.compile(r"c?abd[aeiou]{1,2}l+(ah?i?)")  # Abdula, Abdoulla = Abdullah
 _ABD_SPLIT_RE = re.compile(
-    r"c?abd(?:[aeiou]([lrsnztd])(?=\1)|[aeiou]l(?=[a-z]{4})|[aeiou](?=[b-df-hj-np-tv-z]))?"
+    r"c?abd(?:[aeiou]{1,2}([lrsnztd])(?=\1)|[aeiou]l(?=[a-z]{4})|[aeiou](?=[b-df-hj-np-tv-z]))?"
     r"(?=[a-z]{3})"
 )
+
+#: Names after "Abd" that start with an l, misspelt with one l: the l is the name's.
+_ABD_L_NAMES = frozenset({"atif", "atheef", "atheef"})
 
 # Transliteration families, matched after the spelling rules (so on collapsed letters).
 _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -199,12 +203,17 @@ def _split_abd(tokens: list[str]) -> list[str]:
             if _is_one_of(token, _ABD_ANY):
                 split.append("abd")
                 break
+            if lah := _ABD_LAH_RE.fullmatch(token):
+                split += ["abd", "l" + lah.group(1)]
+                break
             match = _ABD_SPLIT_RE.match(token)
             if match is None:
                 split.append(token)
                 break
             split.append("abd")
             token = token[match.end() :]
+            if match.group().endswith("l") and token in _ABD_L_NAMES:
+                token = "l" + token  # Abdelatif = Abdel Latif, not Abdel Atif
     return split
 
 
@@ -216,6 +225,7 @@ def _with_canonical(words: frozenset[str]) -> frozenset[str]:
 
 _NOISE = _with_canonical(HONORIFICS | ARTICLES | LEGAL_FORMS)
 _PARTICLES_ANY = _with_canonical(PARTICLES)
+_ARTICLES_ANY = _with_canonical(ARTICLES - {"al", "el"})
 _ABD_ANY = _with_canonical(_ABD_FORMS)
 
 
@@ -244,7 +254,12 @@ def _drop_noise(tokens: list[str], dotted: frozenset[int] = frozenset()) -> list
     """Drop honorifics, articles and legal forms (unless nothing would be left), then
     particles while at least two tokens remain. One-letter words are never legal forms or
     titles ("K" is an initial, not the "KK" of a Japanese company)."""
-    keep = [len(t) == 1 or not _is_one_of(t, _NOISE) for t in tokens]
+    keep = [
+        len(t) == 1
+        or not _is_one_of(t, _NOISE)
+        or (k == len(tokens) - 1 and _is_one_of(t, _ARTICLES_ANY))  # Guo-bin, not "bin"
+        for k, t in enumerate(tokens)
+    ]
     if not any(keep):
         keep = [True] * len(tokens)
     kept = [t for t, k in zip(tokens, keep, strict=True) if k]
@@ -363,6 +378,7 @@ _SOMALI_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for p, r in (
         (r"x", "h"),  # Somali x = Arabic h (Maxamed = Mohamed, Xasan = Hasan)
         (r"c(?!h)", ""),  # Somali c = ayn, not written in English (Cabdi = Abdi, Cali = Ali)
+        (r"(?<=[b-df-hj-np-tv-z])e$", "a"),  # Somali final e (Muuse = Musa, Ciise = Isa)
     )
 )
 _SLAVIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -386,31 +402,48 @@ _INDIAN_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^shr(?=[aeiou])", "sr"),  # Shrivastava = Srivastava, Shrinivas = Srinivas
     )
 )
+_PERSIAN_FRENCH_HISPANIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"gh", "q"),  # Persian gh = q (Gholam = Qolam, Ghasem = Qasem, Bagheri = Baqeri)
+        (r"che$", "sh"),  # French spelling of Arabic names (Darwiche = Darwish)
+        (r"^dj", "j"),  # French dj = English j (Djibril = Jibril)
+        (r"^di(?=[aou])", "j"),  # Diallo = Jallow
+        (r"^x(?=[aeiou])", "j"),  # old Spanish x (Xavier = Javier, Ximena = Jimena)
+        (r"(?<=[aeiou])z$", "s"),  # Portuguese / Spanish final z (Luiz = Luis, Gonzalez)
+        (r"^he(?=nri)", "e"),  # Portuguese Henrique = Spanish Enrique
+    )
+)
 _CJK_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
         (r"^tzu$", "zi"),
         (r"hs", "x"),  # Hsu = Xu, Hsiao = Xiao
-        (r"ts", "c"),  # Tsai = Cai
-        (r"ch(?=[iy])", "q"),  # Chiu = Qiu, Chiang = Qiang (Wade-Giles ch before i)
-        (r"ch", "zh"),  # Chang = Zhang, Chou = Zhou
-        (r"^k(?=[aeiou])", "g"),  # Kuo = Guo, Kao = Gao, Kim = Gim
-        (r"^t(?=[aeiou])", "d"),  # Teng = Deng, Tung = Dong
-        (r"^p(?=[aeiou])", "b"),  # Pao = Bao, Pak = Bak
+        (r"t[sz]", "z"),  # Wade-Giles ts/tz is pinyin z or c (Tseng = Zeng, Tsai = Cai)
+        (r"(?<=[iu])eh", "e"),  # Chieh = Jie, Hsueh = Xue
         (r"ien$", "ian"),  # Chien = Jian
-        (r"ueh$", "ue"),
-        (r"ih$", "i"),  # Chih = Zhi
         (r"ung", "ong"),  # Tung = Dong, Chung = Zhong
         (r"eo", "o"),  # Jeong = Jong, Seong = Song (Revised vs McCune-Reischauer)
         (r"eu", "u"),  # Eun = Un
-        (r"^j(?=[aeiou])", "zh"),  # Korean Jang = Chang
-        (r"^q", "zh"),
-        (r"^x", "s"),
+        (r"ch|zh|q", "j"),  # Wade-Giles ch = pinyin zh, j, q, ch; Korean ch = j
+        (r"(?<=j)ih$", "i"),  # Chih = Zhi
+        (r"c", "z"),  # pinyin c (Cai = Tsai)
+        (r"^k(?=[aeiouwy])", "g"),  # Kuo = Guo, Kao = Gao, Kim = Gim, Kwon = Gwon
+        (r"^t(?=[aeiou])", "d"),  # Teng = Deng, Tung = Dong
+        (r"^p(?=[aeiou])", "b"),  # Pao = Bao, Pak = Bak
+        (r"x", "s"),
+        (r"^yi$", "i"),  # Yi = Lee = Rhee = I
+        (r"^[lr]h?(?=[iye])", ""),  # Korean initial r/l is silent before i (Lim = Im)
+        (r"(?<=[aeiou])hn$", "n"),  # Ahn = An
+        (r"(?<=^h)ui$", "i"),  # Hui = Hee
     )
 )
-#: Arabic article written joined (Alrashid = Al-Rashid): the name without it.
-_JOINED_ARTICLE_RE = re.compile(r"^(?:al|el|ul|ar|as|ad|an|at|az|ash)(?=[a-z]{4})")
-_CJK_SYLLABLE_MAX = 9  # Chinese and Korean names are written in short syllables
+#: Arabic article or a particle written joined (Alrashid = Al-Rashid, Delvalle = Del Valle,
+#: Dasgupta = Das Gupta): the name without it.
+_JOINED_ARTICLE_RE = re.compile(
+    r"^(?:dela|delos|delas|del|van|von|das|dos|ash|al|el|ul|ar|as|ad|an|at|az)(?=[a-z]{4})"
+)
+_CJK_SYLLABLE_MAX = 12  # Chinese and Korean names are written in short syllables
 
 
 def _apply(rules: tuple[tuple[re.Pattern[str], str], ...], token: str) -> str:
@@ -427,9 +460,10 @@ def readings(token: str) -> tuple[str, ...]:
         return ()
     own = canonical_token(token)
     found: list[str] = []
-    candidates = [_apply(_SOMALI_RULES, token) if ("x" in token or "c" in token) else token]
+    candidates = [_apply(_SOMALI_RULES, token)]
     candidates.append(_apply(_SLAVIC_RULES, token))
     candidates.append(_apply(_INDIAN_RULES, token))
+    candidates.append(_apply(_PERSIAN_FRENCH_HISPANIC, token))
     if len(token) <= _CJK_SYLLABLE_MAX:
         candidates.append(_apply(_CJK_RULES, token))
     if match := _JOINED_ARTICLE_RE.match(token):

@@ -128,11 +128,21 @@ def _new_person(rng: random.Random, tradition: Tradition) -> Person:
     return Person(tradition, parts, "split")
 
 
-def _overlaps(person: Person, listed_sets: list[frozenset[str]]) -> bool:
-    """A name whose words are all in a listed name, or that holds all of one: it could be the
-    listed person (a dropped or an added middle name), so it is never a non-listed person."""
-    own = frozenset(str(p.cluster) for p in person.parts)
-    return any(own <= other or other <= own for other in listed_sets)
+def _spellings(person: Person) -> list[frozenset[str]]:
+    return [frozenset(s.lower() for s in p.cluster) for p in person.parts]
+
+
+def _within(small: list[frozenset[str]], large: list[frozenset[str]]) -> bool:
+    """Every part of ``small`` shares a spelling with some part of ``large``."""
+    return all(any(part & other for other in large) for part in small)
+
+
+def _overlaps(person: Person, listed_sets: list[list[frozenset[str]]]) -> bool:
+    """A name whose words are all in a listed name, or that holds all of one (a spelling in
+    common is the same word): it could be the listed person (a dropped or an added middle
+    name), so it is never listed twice nor used as a person who is not listed."""
+    own = _spellings(person)
+    return any(_within(own, other) or _within(other, own) for other in listed_sets)
 
 
 def _birth(rng: random.Random) -> dict[str, Any]:
@@ -303,14 +313,14 @@ def generate(seed: int = SEED) -> dict[str, Any]:
     rng = random.Random(seed)
     entries: list[dict[str, Any]] = []
     listed: list[tuple[str, Person, dict[str, Any]]] = []
-    listed_sets: list[frozenset[str]] = []
+    listed_sets: list[list[frozenset[str]]] = []
     for tradition in TRADITIONS:
         count = 0
         while count < PER_TRADITION:
             person = _new_person(rng, tradition)
             if _overlaps(person, listed_sets):
                 continue
-            listed_sets.append(frozenset(str(p.cluster) for p in person.parts))
+            listed_sets.append(_spellings(person))
             count += 1
             entry_id = f"{tradition.key}-{count:03d}"
             birth = _birth(rng)

@@ -139,7 +139,7 @@ KOREAN = Tradition(
     order="family given",
     syllables=_clusters(
         "jong|chong un|eun il sung|seong min ho jae|chae hyun|hyeon young|yeong soo|su "
-        "chul|cheol dong hee|hui kyung|gyeong jin|chin seok|suk won tae ki|gi nam pyo|pyeong "
+        "chul|cheol dong hee|hui kyung|gyeong jin|chin seok|suk won tae ki|gi nam pyo pyeong "
         "ryong|ryeong gwang|kwang myong|myeong choon|chun"
     ),
 )
@@ -196,7 +196,7 @@ AFRICAN = Tradition(
         "Xuseen|Hussein|Husein Cumar|Omar|Umar Faarax|Farah Axmed|Ahmed Yuusuf|Yusuf "
         "Ismaaciil|Ismail Ibraahim|Ibrahim Cusmaan|Osman|Usman Shariif|Sharif Aadan|Adan "
         "Jaamac|Jama Faadumo|Fadumo|Fatuma Khadiija|Khadija Abubakar|Abu_Bakr|Aboubakar "
-        "Mamadou|Mamadu|Mamoudou Ousmane|Usmane Ibrahima|Ibrahim Amadou|Ahmadou Moussa|Musa "
+        "Mamadou|Mamadu|Mamoudou Ousmane|Usmane Ibrahima|Ibraahima Amadou|Ahmadou Moussa|Mousa "
         "Oluwaseun|Oluseun Adebayo|Adebayor Chukwuemeka|Chukwu-Emeka Olusegun|Olusegon "
         "Ngozi Babatunde|Babatundé"
     ),
