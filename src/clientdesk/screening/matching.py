@@ -154,12 +154,13 @@ _KIND_LABELS = {
     "phonetic": "sounds the same",
     "fuzzy": "similar spelling",
     "initial": "initial",
-    "romanisation": "another romanisation of the name",
+    "romanisation": "same name in another romanisation or with its article joined",
     "romanisation_fuzzy": "another romanisation, similar spelling",
     "joined": "same name, written joined / split",
     "joined_phonetic": "written joined / split, sounds the same",
     "joined_fuzzy": "written joined / split, similar spelling",
     "joined_romanisation": "written joined / split, another romanisation",
+    "joined_romanisation_fuzzy": "written joined / split, another romanisation, similar spelling",
 }
 
 
@@ -253,6 +254,7 @@ class Match:
                     "query": m.query_token,
                     "list": m.list_token,
                     "kind": m.kind,
+                    "label": _KIND_LABELS.get(m.kind, m.kind),
                     "similarity": m.similarity,
                 }
                 for m in self.token_matches

@@ -204,7 +204,7 @@ def _split_abd(tokens: list[str]) -> list[str]:
                 split.append("abd")
                 break
             if lah := _ABD_LAH_RE.fullmatch(token):
-                split += ["abd", "l" + lah.group(1)]
+                split += ["abd", "lahi" if lah.group(1).endswith("i") else "lah"]
                 break
             match = _ABD_SPLIT_RE.match(token)
             if match is None:
@@ -386,7 +386,7 @@ _SLAVIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for p, r in (
         (r"(?<![sckzdtpg])h", "g"),  # Ukrainian h = Russian g (Hryhoriy = Grigoriy, Oleh = Oleg)
         (r"^ye", "e"),  # Yevhen = Evgeny, Yelena = Elena
-        (r"^o(?=le)", "a"),  # Oleksandr = Aleksandr, Oleksiy = Aleksey
+        (r"^o(?=leks)", "a"),  # Oleksandr = Aleksandr, Oleksiy = Aleksey
         (r"y", "i"),  # Dmytro = Dmitro
         (r"ks", "x"),
         (r"(?<=[bcdfghklmnprstvz])i[iy]?$", "i"),
