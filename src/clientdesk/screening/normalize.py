@@ -124,7 +124,8 @@ _ABD_FORMS = _words("abd abdu abdo abdul abdel abdal abdol abdur abdus abdun abd
 # starts the name (Abdulah = Abdullah); a single sun letter starts the name (Abdurahman).
 _ABD_LAH_RE = re.compile(r"c?abd[aeiou]{1,2}l+(ah?i?)")  # Abdula, Abdoulla = Abdullah
 _ABD_SPLIT_RE = re.compile(
-    r"c?abd(?:[aeiou]{1,2}([lrsnztd])(?=\1)|[aeiou]l(?=[a-z]{4})|[aeiou](?=[b-df-hj-np-tv-z]))?"
+    r"c?abd(?:[aeiou]{1,2}ll(?=[b-df-hj-km-np-tv-z])|[aeiou]{1,2}([lrsnztd])(?=\1)"
+    r"|[aeiou]{1,2}l(?=[a-z]{4})|[aeiou](?=[b-df-hj-np-tv-z]))?"
     r"(?=[a-z]{3})"
 )
 
@@ -430,6 +431,7 @@ _CJK_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"c", "z"),  # pinyin c (Cai = Tsai)
         (r"^k(?=[aeiouwy])", "g"),  # Kuo = Guo, Kao = Gao, Kim = Gim, Kwon = Gwon
         (r"^t(?=[aeiou])", "d"),  # Teng = Deng, Tung = Dong
+        (r"(?<=[lnm])k", "g"),  # Korean k after l/n/m is voiced (Chulki = Cheolgi)
         (r"^p(?=[aeiou])", "b"),  # Pao = Bao, Pak = Bak
         (r"x", "s"),
         (r"^yi$", "i"),  # Yi = Lee = Rhee = I
