@@ -5,7 +5,7 @@
 #                127.0.0.1:8000 (PORT=... HOST=... to change); Ctrl+C stops all three
 #   make test    set up, run the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 #   make lint    ruff check, ruff format --check, mypy
-#   make bench   run the benchmarks (bench/*.py; BENCH=... for one)
+#   make bench   run the benchmarks (bench/*.py; BENCH=... for one; screening_eval: matcher accuracy)
 #
 # Every command names its interpreter by path (.venv/bin/python), so nothing depends on an
 # activated virtualenv or other shell state.
@@ -117,7 +117,8 @@ bench: venv
 		run) $(PY) bench/run.py ;; \
 		relationship) $(PY) bench/relationship.py ;; \
 		kyc) $(PY) bench/kyc_checks.py --runs 10 ;; \
-		screening) $(PY) bench/screening_bench.py --db $(BENCH_PG)/clientdesk_bench ;; \
+		screening) $(PY) bench/screening_bench.py --db $(BENCH_PG)/clientdesk_bench ;;
+		screening_eval) $(PY) bench/screening_eval.py ;; \
 		auth) $(PY) bench/auth_login.py ;; \
 		transactions) if psql -h 127.0.0.1 -U postgres -lqtA | cut -d'|' -f1 | grep -qx clientdesk_bench_tx; \
 			then $(PY) bench/transactions.py measure; else $(PY) bench/transactions.py all; fi ;; \

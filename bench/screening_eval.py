@@ -60,13 +60,17 @@ def main() -> None:
         missed, false = outcome.errors(args.threshold)
         print(f"\nMissed ({len(missed)}):")
         for query, best in missed[: args.errors]:
-            print(f"  {query['name']!r} dob={query['dob']} -> {query['expected']} best={best} "
-                  f"{query['tags']}")
+            print(
+                f"  {query['name']!r} dob={query['dob']} -> {query['expected']} best={best} "
+                f"{query['tags']}"
+            )
         print(f"\nFalse hits ({len(false)}):")
         names = {e["id"]: e["name"] for e in data["entries"]}
         for query, entry_id, score in false[: args.errors]:
-            print(f"  {query['name']!r} dob={query['dob']} -> {names[entry_id]!r} ({entry_id}) "
-                  f"{score} {query['kind']}")
+            print(
+                f"  {query['name']!r} dob={query['dob']} -> {names[entry_id]!r} ({entry_id}) "
+                f"{score} {query['kind']}"
+            )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ filters, decisions, overrides, errors, access, and responses checked against the
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 from typing import Any
 

@@ -81,8 +81,8 @@ __all__ = [
     "TokenMatch",
     "compare_names",
     "country_code",
-    "dob_slip",
     "dob_adjustment",
+    "dob_slip",
     "nationality_adjustment",
     "token_similarity",
 ]
@@ -493,7 +493,9 @@ def _score_tokens(
     return policy.name_score(sum(p[0] for p in chosen), len(query), len(listed)), chosen
 
 
-def _join_paired(chosen: list[tuple[float, int, int, str]], query_join: int, list_join: int) -> bool:
+def _join_paired(
+    chosen: list[tuple[float, int, int, str]], query_join: int, list_join: int
+) -> bool:
     """Whether each joined word (position, -1 for none) pairs as the same name (exactly, by
     sound or by another romanisation), not by a mere likeness of spelling."""
     for side, joined in ((1, query_join), (2, list_join)):

@@ -130,7 +130,7 @@ _ABD_SPLIT_RE = re.compile(
 )
 
 #: Names after "Abd" that start with an l, misspelt with one l: the l is the name's.
-_ABD_L_NAMES = frozenset({"atif", "atheef", "atheef"})
+_ABD_L_NAMES = frozenset({"atif", "atheef"})
 
 # Transliteration families, matched after the spelling rules (so on collapsed letters).
 _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -264,12 +264,8 @@ def _drop_noise(tokens: list[str], dotted: frozenset[int] = frozenset()) -> list
     if not any(keep):
         keep = [True] * len(tokens)
     kept = [t for t, k in zip(tokens, keep, strict=True) if k]
-    kept_dotted = frozenset(
-        sum(keep[:i]) for i in dotted if i < len(keep) and keep[i]
-    )
-    without_particles = [
-        t for k, t in enumerate(kept) if not _is_particle(kept, k, kept_dotted)
-    ]
+    kept_dotted = frozenset(sum(keep[:i]) for i in dotted if i < len(keep) and keep[i])
+    without_particles = [t for k, t in enumerate(kept) if not _is_particle(kept, k, kept_dotted)]
     return without_particles if len(without_particles) >= 2 else kept
 
 
@@ -277,7 +273,8 @@ def written_tokens(name: str) -> list[tuple[str, str]]:
     """``(written, canonical)`` per kept token; ``written`` is the folded token as it
     appeared (after the ``abd`` join), for explanations."""
     text = _HYPHEN_ARTICLE_RE.sub("", _prefold(name))
-    raw, dotted = [], set()
+    raw: list[str] = []
+    dotted: set[int] = set()
     for match in _WORD_RE.finditer(text):
         if text[match.end() : match.end() + 1] == ".":
             dotted.add(len(raw))

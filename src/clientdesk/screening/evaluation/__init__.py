@@ -36,9 +36,7 @@ def _birth(data: dict[str, Any]) -> tuple[BirthDate, ...]:
         date = datetime.date.fromisoformat(data["date"])
         return (BirthDate("date", date=date, year=date.year, month=date.month),)
     if data["precision"] == "year":
-        return (
-            BirthDate("year", year=data["year"], approximate=bool(data.get("approximate"))),
-        )
+        return (BirthDate("year", year=data["year"], approximate=bool(data.get("approximate"))),)
     return ()
 
 

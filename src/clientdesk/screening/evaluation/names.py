@@ -117,7 +117,8 @@ CHINESE = Tradition(
     family=_clusters(
         "Zhang|Chang Xu|Hsu Qiu|Chiu Zhou|Chou Zhao|Chao Chen Li|Lee Liu Huang|Hwang Yang Wu "
         "Zheng|Cheng Xie|Hsieh Guo|Kuo Cai|Tsai Cao|Tsao Deng|Teng Jiang|Chiang Xiao|Hsiao "
-        "Zhu|Chu Dong|Tung Song|Sung Gao|Kao Lin Ma He|Ho Luo|Lo Liang Han Feng Tang Peng Zeng|Tseng"
+        "Zhu|Chu Dong|Tung Song|Sung Gao|Kao Lin Ma He|Ho Luo|Lo Liang Han Feng Tang Peng "
+        "Zeng|Tseng"
     ),
     order="family given",
     syllables=_clusters(
