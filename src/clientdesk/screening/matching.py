@@ -124,14 +124,18 @@ class ScoringPolicy:
 
         ``100 * (0.6 * better coverage + 0.4 * worse coverage)``: the better coverage is
         ``total`` over the shorter name's words; the worse one is ``total`` over the longer
-        name's words, where the first word the longer name has in addition counts half (a
-        dropped middle name costs 8 points, not 13) and every further one in full.
+        name's words, where the first word the longer name has in addition counts half when
+        the shorter name has two words or more (a dropped middle name costs 8 points, not 13)
+        and every further one in full.
         """
         if not n or not m:
             return 0.0
         short, long = min(n, m), max(n, m)
         extra = long - short
-        worse_words = short + (self.extra_word_weight + extra - 1 if extra else 0)
+        # a dropped *middle* name needs two names kept around it: a one-word name against
+        # two words stays at 80 (Asha / Asha Verma)
+        half = extra and short >= 2
+        worse_words = short + (self.extra_word_weight + extra - 1 if half else extra)
         better, worse = total / short, total / worse_words
         weight = self.better_side_weight
         return 100.0 * (weight * better + (1.0 - weight) * worse)
@@ -628,7 +632,7 @@ def _full_date_difference(
             "date, but close",
         )
     years = days / 365.25
-    if years <= policy.dob_tolerance_years + 1:
+    if years <= policy.dob_far_years:
         return Adjustment(
             "dob",
             policy.dob_mismatch,
