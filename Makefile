@@ -5,7 +5,7 @@
 #                127.0.0.1:8000 (PORT=... HOST=... to change); Ctrl+C stops all three
 #   make test    set up, run the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 #   make lint    ruff check, ruff format --check, mypy
-#   make bench   run the benchmarks (bench/*.py; BENCH=... for one)
+#   make bench   run the benchmarks (bench/*.py; BENCH=... for one; screening_eval: matcher accuracy)
 #
 # Every command names its interpreter by path (.venv/bin/python), so nothing depends on an
 # activated virtualenv or other shell state.
@@ -107,7 +107,8 @@ lint: venv
 # Every benchmark the issues ask for (long: each builds or reuses a large PostgreSQL database;
 # see docs/performance.md; transactions generates its 20M rows only when its database is
 # missing). One at a time: make bench BENCH=relationship (run, relationship,
-# kyc, kyc-corpus, screening, transactions, auth).
+# kyc, kyc-corpus, screening, screening_eval, transactions, auth; screening_eval: matcher
+# accuracy; kyc-corpus: the document-check confusion tables).
 BENCH ?= run relationship kyc screening transactions auth
 BENCH_PG := postgres://postgres@127.0.0.1:5432
 
@@ -119,6 +120,7 @@ bench: venv
 		kyc) $(PY) bench/kyc_checks.py --runs 10 ;; \
 		kyc-corpus) $(PY) bench/kyc_corpus.py --per 11 ;; \
 		screening) $(PY) bench/screening_bench.py --db $(BENCH_PG)/clientdesk_bench ;; \
+		screening_eval) $(PY) bench/screening_eval.py ;; \
 		auth) $(PY) bench/auth_login.py ;; \
 		transactions) if psql -h 127.0.0.1 -U postgres -lqtA | cut -d'|' -f1 | grep -qx clientdesk_bench_tx; \
 			then $(PY) bench/transactions.py measure; else $(PY) bench/transactions.py all; fi ;; \

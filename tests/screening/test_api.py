@@ -3,6 +3,7 @@ filters, decisions, overrides, errors, access, and responses checked against the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -20,7 +21,7 @@ HITS = "/api/v1/screening/hits/"
 @pytest.fixture
 def hits(pep_list: Any, register: Any) -> list[ScreeningHit]:
     register("Aadhya", "Sharma")
-    register("Muhammad", "Ali Khan")
+    register("Muhammad", "Ali Khan", date_of_birth=dt.date(1970, 5, 1))
     return list(ScreeningHit.objects.order_by("id"))
 
 

@@ -30,19 +30,22 @@ def rescreen() -> ScreeningRun:
     return run
 
 
+KHAN_DOB, SHARMA_DOB = dt.date(1970, 5, 1), dt.date(1985, 2, 11)
+
+
 @pytest.mark.parametrize(
-    "first, last, listed",
+    "first, last, dob, listed",
     [
-        ("Muhammad", "Ali Khan", "Mohammed Ali Khan"),  # spelling variant
-        ("Khan", "Mohammed Ali", "Mohammed Ali Khan"),  # word order
-        ("M.", "Ali Khan", "Mohammed Ali Khan"),  # initial
-        ("Adhya", "Sharma", "Aadhya Sharma"),  # transliteration
+        ("Muhammad", "Ali Khan", KHAN_DOB, "Mohammed Ali Khan"),  # spelling variant
+        ("Khan", "Mohammed Ali", KHAN_DOB, "Mohammed Ali Khan"),  # word order
+        ("M.", "Ali Khan", KHAN_DOB, "Mohammed Ali Khan"),  # initial
+        ("Adhya", "Sharma", SHARMA_DOB, "Aadhya Sharma"),  # transliteration
     ],
 )
 def test_registration_raises_a_hit(
-    pep_list: Any, register: Any, first: str, last: str, listed: str
+    pep_list: Any, register: Any, first: str, last: str, dob: dt.date, listed: str
 ) -> None:
-    customer = register(first, last)
+    customer = register(first, last, date_of_birth=dob)
     hit = ScreeningHit.objects.get(customer=customer)
     assert hit.entry_name == listed and hit.status == HitStatus.OPEN
     assert hit.trigger == Trigger.REGISTRATION and hit.score >= 85
@@ -59,13 +62,20 @@ def test_unrelated_name_raises_nothing_but_is_recorded(pep_list: Any, register: 
 
 def test_date_of_birth_lifts_and_lowers(pep_list: Any, register: Any) -> None:
     same = register("Mohammed", "Ali Khan", date_of_birth=dt.date(1970, 5, 1))
-    other = register("Mohammed", "Ali Khan", date_of_birth=dt.date(1999, 1, 1))
+    slip = register("Mohammed", "Ali Khan", date_of_birth=dt.date(1970, 1, 5))
+    close = register("Mohammed", "Ali Khan", date_of_birth=dt.date(1971, 9, 20))
+    namesake = register("Mohammed", "Ali Khan", date_of_birth=dt.date(1999, 1, 1))
     lifted = ScreeningHit.objects.get(customer=same)
-    lowered = ScreeningHit.objects.get(customer=other)
-    assert lifted.score > lowered.score
+    slipped = ScreeningHit.objects.get(customer=slip)
+    lowered = ScreeningHit.objects.get(customer=close)
+    assert lifted.score >= slipped.score > lowered.score
     assert any("Date of birth on file is listed" in r for r in lifted.explanation["reasons"])
+    assert any("typing slip (day and month swapped)" in r for r in slipped.explanation["reasons"])
+    # a namesake 29 years apart is not raised; the check says so in its record
+    assert not ScreeningHit.objects.filter(customer=namesake).exists()
     # the stored explanation never holds the customer's full date of birth
-    assert "1999-01-01" not in str(lowered.explanation)
+    assert "1970-01-05" not in str(slipped.explanation)
+    assert "1971-09-20" not in str(lowered.explanation)
 
 
 def test_name_change_rescreens(pep_list: Any, register: Any, admin_user: Any) -> None:

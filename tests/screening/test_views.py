@@ -3,6 +3,7 @@ pinned query counts (design rule 8)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def hits(pep_list: Any, register: Any) -> list[ScreeningHit]:
     register("Aadhya", "Sharma")
-    register("Muhammad", "Ali Khan")
+    register("Muhammad", "Ali Khan", date_of_birth=dt.date(1970, 5, 1))
     return list(ScreeningHit.objects.order_by("id"))
 
 

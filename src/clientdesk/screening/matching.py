@@ -53,14 +53,21 @@ import itertools
 import multiprocessing
 import signal
 from collections import Counter
-from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from clientdesk.screening.countries import to_iso2
-from clientdesk.screening.normalize import first_class, phonetic_key, written_tokens
+from clientdesk.screening.normalize import (
+    canonical_token,
+    first_class,
+    phonetic_key,
+    readings,
+    written_tokens,
+)
 from clientdesk.screening.records import Alias, BirthDate, EntryKind, ListEntry
 
 __all__ = [
@@ -75,6 +82,7 @@ __all__ = [
     "compare_names",
     "country_code",
     "dob_adjustment",
+    "dob_slip",
     "nationality_adjustment",
     "token_similarity",
 ]
@@ -93,11 +101,15 @@ class ScoringPolicy:
     phonetic_similarity: float = 0.92
     fuzzy_cutoff: float = 0.80
     initial_similarity: float = 0.80
+    reading_factor: float = 0.95
     better_side_weight: float = 0.6
+    extra_word_weight: float = 0.5
     dob_exact: float = 5.0
     dob_year: float = 2.0
     dob_tolerance_years: int = 2
     dob_mismatch: float = -10.0
+    dob_far_years: int = 5
+    dob_contradiction: float = -30.0
     nationality_match: float = 3.0
     nationality_mismatch: float = -3.0
     low_quality_alias: float = -5.0
@@ -108,11 +120,23 @@ class ScoringPolicy:
         return max(self.dob_exact, self.dob_year, 0.0) + max(self.nationality_match, 0.0)
 
     def name_score(self, total: float, n: int, m: int) -> float:
-        """Name score for a summed pair similarity ``total`` between n and m tokens."""
+        """Name score for a summed pair similarity ``total`` between n and m tokens.
+
+        ``100 * (0.6 * better coverage + 0.4 * worse coverage)``: the better coverage is
+        ``total`` over the shorter name's words; the worse one is ``total`` over the longer
+        name's words, where the first word the longer name has in addition counts half when
+        the shorter name has two words or more (a dropped middle name costs 8 points, not 13)
+        and every further one in full.
+        """
         if not n or not m:
             return 0.0
-        first, second = total / n, total / m
-        better, worse = max(first, second), min(first, second)
+        short, long = min(n, m), max(n, m)
+        extra = long - short
+        # a dropped *middle* name needs two names kept around it: a one-word name against
+        # two words stays at 80 (Asha / Asha Verma)
+        half = extra and short >= 2
+        worse_words = short + (self.extra_word_weight + extra - 1 if half else extra)
+        better, worse = total / short, total / worse_words
         weight = self.better_side_weight
         return 100.0 * (weight * better + (1.0 - weight) * worse)
 
@@ -134,6 +158,13 @@ _KIND_LABELS = {
     "phonetic": "sounds the same",
     "fuzzy": "similar spelling",
     "initial": "initial",
+    "romanisation": "same name in another romanisation or with its article joined",
+    "romanisation_fuzzy": "another romanisation, similar spelling",
+    "joined": "same name, written joined / split",
+    "joined_phonetic": "written joined / split, sounds the same",
+    "joined_fuzzy": "written joined / split, similar spelling",
+    "joined_romanisation": "written joined / split, another romanisation",
+    "joined_romanisation_fuzzy": "written joined / split, another romanisation, similar spelling",
 }
 
 
@@ -227,6 +258,7 @@ class Match:
                     "query": m.query_token,
                     "list": m.list_token,
                     "kind": m.kind,
+                    "label": _KIND_LABELS.get(m.kind, m.kind),
                     "similarity": m.similarity,
                 }
                 for m in self.token_matches
@@ -259,30 +291,110 @@ def _is_alpha(token: str) -> bool:
     return token.isascii() and token.isalpha()
 
 
+#: Kinds in order of preference when two ways of pairing give the same similarity.
+_KIND_RANK = {
+    "exact": 0,
+    "phonetic": 1,
+    "fuzzy": 2,
+    "romanisation": 3,
+    "romanisation_fuzzy": 4,
+    "initial": 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    """The forms of one written token that pairs are looked for in (``rank`` 0: the token's
+    own canonical spelling, raw spelling or sound key; 1: another romanisation's reading)."""
+
+    canonical: str
+    exact: tuple[tuple[str, int], ...]
+    keys: tuple[tuple[str, int], ...]
+    fuzzy: tuple[tuple[str, int], ...]
+    initials: frozenset[str]
+
+
+@lru_cache(maxsize=262144)
+def _forms(written: str) -> _Forms:
+    canonical = canonical_token(written)
+    alternatives = readings(written)
+    exact = ((canonical, 0), *((r, 1) for r in alternatives))
+    keys: dict[str, int] = {}
+    for form, rank in exact:
+        keys.setdefault(phonetic_key(form), rank)
+    fuzzy: dict[str, int] = {}
+    for form, rank in (
+        (canonical, 0),
+        (written, 0),
+        *((r, 1) for r in alternatives),
+        *((k, 1) for k, _ in keys.items()),
+    ):
+        if len(form) >= 3 and _is_alpha(form):
+            fuzzy.setdefault(form, rank)
+    initials = frozenset(t[0] for t in (written, canonical) if t and _is_alpha(t))
+    return _Forms(canonical, exact, tuple(keys.items()), tuple(fuzzy.items()), initials)
+
+
+def _pair_value(
+    kind0: str, ranks: tuple[int, int], value: float, policy: ScoringPolicy
+) -> tuple[float, str]:
+    """A pair found through forms of the given ranks: its similarity and kind."""
+    if ranks == (0, 0):
+        return value, kind0
+    return value * policy.reading_factor, (
+        "romanisation_fuzzy" if kind0 == "fuzzy" else "romanisation"
+    )
+
+
+#: Kinds with which a word written joined may pair with its split form (not a mere likeness).
+_JOIN_KINDS = frozenset({"exact", "phonetic", "romanisation"})
+
+
+def _better(a: tuple[float, str], b: tuple[float, str]) -> tuple[float, str]:
+    """The better of two ways of pairing: higher similarity, then the preferred kind."""
+    if b[0] > a[0] + 1e-12:
+        return b
+    if abs(b[0] - a[0]) <= 1e-12 and _KIND_RANK.get(b[1], 9) < _KIND_RANK.get(a[1], 9):
+        return b
+    return a
+
+
 def token_similarity(a: str, b: str, policy: ScoringPolicy = ScoringPolicy()) -> tuple[float, str]:
-    """``(similarity, kind)`` of two canonical tokens; ``(0.0, "")`` when they do not pair.
+    """``(similarity, kind)`` of two written (folded) tokens; ``(0.0, "")`` when they do not
+    pair. The best of: the same canonical spelling (1.0), the same sound key (0.92), a close
+    raw or canonical spelling (rapidfuzz ratio 0.80-1.0, same first-letter class), and the
+    same through another romanisation's reading (:func:`~.normalize.readings`, times 0.95).
 
     Symmetric. The index computes exactly the same values through its expansions.
     """
-    if a == b:
+    fa, fb = _forms(a), _forms(b)
+    if fa.canonical == fb.canonical:
         return 1.0, "exact"
-    if len(a) == 1 or len(b) == 1:
-        if _is_alpha(a) and _is_alpha(b) and a[0] == b[0]:
+    if len(fa.canonical) == 1 or len(fb.canonical) == 1:
+        if len(fa.canonical) == 1 and len(fb.canonical) == 1:
+            return 0.0, ""
+        if _is_alpha(fa.canonical) and _is_alpha(fb.canonical) and fa.initials & fb.initials:
             return policy.initial_similarity, "initial"
         return 0.0, ""
-    if phonetic_key(a) == phonetic_key(b):
-        return policy.phonetic_similarity, "phonetic"
-    if (
-        len(a) >= 3
-        and len(b) >= 3
-        and _is_alpha(a)
-        and _is_alpha(b)
-        and first_class(a) == first_class(b)
-    ):
-        ratio = fuzz.ratio(a, b, score_cutoff=policy.fuzzy_cutoff * 100.0)
-        if ratio:
-            return ratio / 100.0, "fuzzy"
-    return 0.0, ""
+    best: tuple[float, str] = (0.0, "")
+    for form, rank in fa.exact:
+        for other, other_rank in fb.exact:
+            if form == other:
+                best = _better(best, _pair_value("exact", (rank, other_rank), 1.0, policy))
+    for key, rank in fa.keys:
+        for other, other_rank in fb.keys:
+            if key == other:
+                value = policy.phonetic_similarity
+                best = _better(best, _pair_value("phonetic", (rank, other_rank), value, policy))
+    cutoff = policy.fuzzy_cutoff * 100.0
+    for form, rank in fa.fuzzy:
+        for other, other_rank in fb.fuzzy:
+            if form != other and first_class(form) == first_class(other):
+                ratio = fuzz.ratio(form, other, score_cutoff=cutoff)
+                if ratio:
+                    pair = _pair_value("fuzzy", (rank, other_rank), ratio / 100.0, policy)
+                    best = _better(best, pair)
+    return best
 
 
 def _greedy(pairs: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
@@ -308,7 +420,9 @@ def _explain(
     matches = []
     for value, i, j, kind in sorted(chosen, key=lambda p: p[1]):
         q_written, l_written = query[i][0], listed[j][0]
-        if kind == "exact" and q_written != l_written:
+        if " " in q_written or " " in l_written:
+            kind = "joined" if kind == "exact" else f"joined_{kind}"
+        elif kind == "exact" and q_written != l_written:
             kind = "spelling"
         matches.append(TokenMatch(q_written, l_written, kind, round(value, 3)))
     paired_i = {p[1] for p in chosen}
@@ -320,24 +434,101 @@ def _explain(
     )
 
 
+#: Two neighbouring words may have been written as one (Das Gupta / Dasgupta, Abu Bakr /
+#: Abubakr, Xiao-ming / Xiaoming, Myong Ryong / Myongryong) when the shorter has at most
+#: ``_JOIN_SHORT`` letters and both together at most ``_JOIN_LONGEST``.
+_JOIN_SHORT = 6
+_JOIN_LONGEST = 12
+#: Names with more words than this are not rejoined (long company names).
+_MAX_JOIN_TOKENS = 6
+
+_Token = tuple[str, str]  # (shown to the officer, written form compared)
+
+
+def _joinable(a: str, b: str) -> bool:
+    return (
+        _is_alpha(a)
+        and _is_alpha(b)
+        and len(a) >= 2
+        and len(b) >= 2
+        and min(len(a), len(b)) <= _JOIN_SHORT
+        and len(a) + len(b) <= _JOIN_LONGEST
+        and "abd" not in (a, b)
+    )
+
+
+def _join_variants(tokens: Sequence[_Token]) -> list[tuple[list[_Token], int]]:
+    """The name with one pair of neighbouring words written as one, per joinable pair:
+    ``(tokens, position of the joined word)``."""
+    if len(tokens) > _MAX_JOIN_TOKENS:
+        return []
+    found = []
+    for i in range(len(tokens) - 1):
+        (shown_a, a), (shown_b, b) = tokens[i], tokens[i + 1]
+        if _joinable(a, b):
+            joined = (f"{shown_a} {shown_b}", a + b)
+            found.append(([*tokens[:i], joined, *tokens[i + 2 :]], i))
+    return found
+
+
+def _tokens(name: str) -> list[_Token]:
+    return [(written, written) for written, _ in written_tokens(name)]
+
+
+def _score_tokens(
+    query: Sequence[_Token],
+    listed: Sequence[_Token],
+    policy: ScoringPolicy,
+    query_join: int = -1,
+    list_join: int = -1,
+) -> tuple[float, list[tuple[float, int, int, str]]] | None:
+    """Name score and chosen pairs; None when a joined word is left unpaired (a join only
+    counts when the joined word is what pairs)."""
+    pairs = [
+        (value, i, j, kind)
+        for i, (_, q) in enumerate(query)
+        for j, (_, c) in enumerate(listed)
+        for value, kind in (token_similarity(q, c, policy),)
+        if value > 0.0
+    ]
+    chosen = _greedy(pairs)
+    if not _join_paired(chosen, query_join, list_join):
+        return None
+    return policy.name_score(sum(p[0] for p in chosen), len(query), len(listed)), chosen
+
+
+def _join_paired(
+    chosen: list[tuple[float, int, int, str]], query_join: int, list_join: int
+) -> bool:
+    """Whether each joined word (position, -1 for none) pairs as the same name (exactly, by
+    sound or by another romanisation), not by a mere likeness of spelling."""
+    for side, joined in ((1, query_join), (2, list_join)):
+        if joined >= 0 and not any(p[side] == joined and p[3] in _JOIN_KINDS for p in chosen):
+            return False
+    return True
+
+
 def compare_names(
     query: str, listed: str, policy: ScoringPolicy = ScoringPolicy()
 ) -> NameComparison:
     """Score two names (0-100) with the screening rules, without an index.
 
     Also the fuzzy name check for text read from a document (OCR) against the record.
+    Each side is also tried with one pair of neighbouring words joined; the best counts.
     """
-    q_tokens, l_tokens = written_tokens(query), written_tokens(listed)
-    pairs = [
-        (value, i, j, kind)
-        for i, (_, q) in enumerate(q_tokens)
-        for j, (_, c) in enumerate(l_tokens)
-        for value, kind in (token_similarity(q, c, policy),)
-        if value > 0.0
-    ]
-    chosen = _greedy(pairs)
-    score = policy.name_score(sum(p[0] for p in chosen), len(q_tokens), len(l_tokens))
-    matches, unmatched_q, unmatched_l = _explain(chosen, q_tokens, l_tokens)
+    q_tokens, l_tokens = _tokens(query), _tokens(listed)
+    q_variants = [(q_tokens, -1), *_join_variants(q_tokens)]
+    l_variants = [(l_tokens, -1), *_join_variants(l_tokens)]
+    best: tuple[float, list[Any], list[_Token], list[_Token]] | None = None
+    for q, q_join in q_variants:
+        for lv, l_join in l_variants:
+            scored = _score_tokens(q, lv, policy, q_join, l_join)
+            if scored is not None and (best is None or scored[0] > best[0] + 1e-9):
+                best = (scored[0], scored[1], list(q), list(lv))
+    if best is None:  # unreachable: the plain variants always score
+        return NameComparison(0.0, (), (), ())
+    score, chosen, q, lv = best
+    matches, unmatched_q, unmatched_l = _explain(chosen, q, lv)
     return NameComparison(round(score, 1), matches, unmatched_q, unmatched_l)
 
 
@@ -346,22 +537,67 @@ def compare_names(
 # --------------------------------------------------------------------------------------------
 
 
+def dob_slip(dob: datetime.date, listed: datetime.date) -> str | None:
+    """How ``dob`` could be a typing slip of ``listed`` (None: it cannot)."""
+    if dob.year == listed.year and dob.month == listed.day and dob.day == listed.month:
+        return "day and month swapped"
+    a, b = dob.strftime("%Y%m%d"), listed.strftime("%Y%m%d")
+    differ = [k for k in range(8) if a[k] != b[k]]
+    if len(differ) == 1:
+        return "one digit differs"
+    if (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and (a[differ[0]], a[differ[1]]) == (b[differ[1]], b[differ[0]])
+    ):
+        return "two neighbouring digits swapped"
+    return None
+
+
 def dob_adjustment(
     dob: datetime.date | int | None, listed: Sequence[BirthDate], policy: ScoringPolicy
 ) -> Adjustment | None:
-    """How the customer's date of birth (or birth year) moves the score; None: no effect."""
+    """How the customer's date of birth (or birth year) moves the score; None: no effect.
+
+    A full date against listed full dates: the same date lifts; a typing slip of one (day
+    and month swapped, one digit, two neighbouring digits swapped) changes nothing; within a
+    year changes nothing; 1-2 years apart lowers a little; more than 2 years apart contradicts
+    every listed date and lowers strongly (a namesake). Against a listed year, "circa" year or
+    range: the year lifts a little, within 2 years changes nothing, beyond lowers, strongly
+    beyond 5 years.
+    """
     if dob is None or not listed:
         return None
     if isinstance(dob, datetime.datetime):
         dob = dob.date()
+    full = [b.date for b in listed if b.precision == "date" and b.date and not b.approximate]
     if isinstance(dob, datetime.date):
-        for birth in listed:
-            if birth.precision == "date" and birth.date == dob and not birth.approximate:
-                return Adjustment("dob", policy.dob_exact, f"Date of birth {dob} is listed")
+        if dob in full:
+            return Adjustment("dob", policy.dob_exact, f"Date of birth {dob} is listed")
+        for date in full:
+            if why := dob_slip(dob, date):
+                return Adjustment(
+                    "dob",
+                    0.0,
+                    f"Date of birth {dob} differs from the listed {date} by a typing slip "
+                    f"({why}); treated as the same date",
+                )
     year = dob.year if isinstance(dob, datetime.date) else int(dob)
+    listed_text = ", ".join(b.describe() for b in listed)
+    partial = [b for b in listed if not (b.precision == "date" and b.date and not b.approximate)]
+    if partial:
+        closest_partial = min(partial, key=lambda b: b.year_distance(year))
+        if closest_partial.year_distance(year) == 0:
+            return Adjustment(
+                "dob", policy.dob_year, f"Birth year {year} matches the listed {listed_text}"
+            )
+    if isinstance(dob, datetime.date) and full:
+        days = min(abs((dob - date).days) for date in full)
+        close = [b.year_distance(year) for b in partial]
+        if not close or min(close) > policy.dob_tolerance_years:
+            return _full_date_difference(dob, days, listed_text, policy)
     closest = min(listed, key=lambda b: b.year_distance(year))
     distance = closest.year_distance(year)
-    listed_text = ", ".join(b.describe() for b in listed)
     if distance == 0:
         return Adjustment(
             "dob", policy.dob_year, f"Birth year {year} matches the listed {listed_text}"
@@ -370,10 +606,43 @@ def dob_adjustment(
         return Adjustment(
             "dob", 0.0, f"Birth year {year} is within {distance} year(s) of {closest.describe()}"
         )
+    if distance > policy.dob_far_years:
+        return Adjustment(
+            "dob",
+            policy.dob_contradiction,
+            f"Date of birth {dob} is {distance} years from every listed date ({listed_text}): "
+            "likely a different person of the same name",
+        )
     return Adjustment(
         "dob",
         policy.dob_mismatch,
         f"Date of birth {dob} is {distance} years from every listed date ({listed_text})",
+    )
+
+
+def _full_date_difference(
+    dob: datetime.date, days: int, listed_text: str, policy: ScoringPolicy
+) -> Adjustment:
+    """A full date of birth against listed full dates it neither equals nor slips from."""
+    if days <= 366:
+        return Adjustment(
+            "dob",
+            0.0,
+            f"Date of birth {dob} is {days} days from the listed {listed_text}; not the same "
+            "date, but close",
+        )
+    years = days / 365.25
+    if years <= policy.dob_far_years:
+        return Adjustment(
+            "dob",
+            policy.dob_mismatch,
+            f"Date of birth {dob} is {years:.1f} years from the listed {listed_text}",
+        )
+    return Adjustment(
+        "dob",
+        policy.dob_contradiction,
+        f"Date of birth {dob} is {years:.0f} years from the listed full date ({listed_text}) "
+        "and is no typing slip of it: likely a different person of the same name",
     )
 
 
@@ -454,10 +723,11 @@ class _Expansion:
 
 @dataclass(slots=True)
 class _FuzzyBucket:
-    """Alphabetic vocabulary tokens of one first-letter class, sorted by length."""
+    """Distinct fuzzy forms of the vocabulary in one first-letter class, sorted by length;
+    ``owners[k]``: the ``(token id, rank)`` pairs having ``tokens[k]`` as a form."""
 
     tokens: list[str] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)
+    owners: list[tuple[tuple[int, int], ...]] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
 
 
@@ -485,10 +755,12 @@ class ScreeningIndex:
         self._v_entry: list[int] = []
         self._v_tokens: list[tuple[int, ...]] = []
         self._v_written: list[tuple[tuple[str, str], ...]] = []
+        self._v_joined: list[int] = []
         self._v_name: list[str] = []
         self._v_alias: list[Alias | None] = []
         self._vocab: dict[str, int] = {}
         self._vocab_list: list[str] = []
+        self._is_letter: list[bool] = []
         self._dob_lists: dict[int, list[int]] = {}
         for position, entry in enumerate(self.entries):
             self._add_entry(position, entry)
@@ -503,26 +775,30 @@ class ScreeningIndex:
         if token_id is None:
             token_id = self._vocab[token] = len(self._vocab_list)
             self._vocab_list.append(token)
+            self._is_letter.append(len(_forms(token).canonical) == 1)
         return token_id
 
     def _add_entry(self, position: int, entry: ListEntry) -> None:
-        """One variant per distinct token set among the entry's names (primary first)."""
-        seen: set[tuple[str, ...]] = set()
+        """One variant per distinct token set among the entry's names (primary first), and
+        one per pair of neighbouring words that may also be written as one."""
+        seen: set[tuple[Any, ...]] = set()
         for name, alias in entry.all_names():
-            tokens = written_tokens(name)
-            signature = tuple(sorted(c for _, c in tokens))
-            if not tokens or signature in seen:
-                continue
-            seen.add(signature)
-            births = entry.dates_of_birth + (alias.dates_of_birth if alias else ())
-            for birth in births:
-                for year in _covered_years(birth):
-                    self._dob_lists.setdefault(year, []).append(len(self._v_entry))
-            self._v_entry.append(position)
-            self._v_tokens.append(tuple(self._token_id(c) for _, c in tokens))
-            self._v_written.append(tuple(tokens))
-            self._v_name.append(name)
-            self._v_alias.append(alias)
+            tokens = _tokens(name)
+            for variant, joined in [(tokens, -1), *_join_variants(tokens)]:
+                signature = (tuple(sorted(w for _, w in variant)), joined >= 0)
+                if not variant or signature in seen:
+                    continue
+                seen.add(signature)
+                births = entry.dates_of_birth + (alias.dates_of_birth if alias else ())
+                for birth in births:
+                    for year in _covered_years(birth):
+                        self._dob_lists.setdefault(year, []).append(len(self._v_entry))
+                self._v_entry.append(position)
+                self._v_tokens.append(tuple(self._token_id(w) for _, w in variant))
+                self._v_written.append(tuple(variant))
+                self._v_joined.append(joined)
+                self._v_name.append(name)
+                self._v_alias.append(alias)
 
     def _build_postings(self) -> None:
         """Token -> list names (split by one token / more), key and initial and fuzzy maps."""
@@ -536,9 +812,8 @@ class ScreeningIndex:
             by_initial = initial_single if len(token_ids) == 1 else initial_multi
             for token_id in token_ids:
                 postings[token_id].add(variant)
-                token = self._vocab_list[token_id]
-                if _is_alpha(token):
-                    by_initial.setdefault(token[0], set()).add(variant)
+                for letter in _forms(self._vocab_list[token_id]).initials:
+                    by_initial.setdefault(letter, set()).add(variant)
             for token_id, count in Counter(token_ids).items():
                 if count > 1:
                     repeated.setdefault(token_id, set()).add(variant)
@@ -548,21 +823,33 @@ class ScreeningIndex:
         self._initialed = frozenset(
             variant
             for variant, token_ids in enumerate(self._v_tokens)
-            if len(token_ids) > 1 and any(len(self._vocab_list[t]) == 1 for t in token_ids)
+            if len(token_ids) > 1 and any(self._is_letter[t] for t in token_ids)
         )
         self._initial_single = {k: frozenset(v) for k, v in initial_single.items()}
         self._initial_multi = {k: frozenset(v) for k, v in initial_multi.items()}
-        self._by_key: dict[str, list[int]] = {}
-        buckets: dict[str, list[tuple[int, str, int]]] = {}
+        self._by_form: dict[str, list[tuple[int, int]]] = {}
+        self._by_key: dict[str, list[tuple[int, int]]] = {}
+        self._by_canonical: dict[str, int] = {}
+        fuzzy: dict[str, dict[str, dict[int, int]]] = {}
         for token_id, token in enumerate(self._vocab_list):
-            self._by_key.setdefault(phonetic_key(token), []).append(token_id)
-            if len(token) >= 3 and _is_alpha(token):
-                buckets.setdefault(first_class(token), []).append((len(token), token, token_id))
+            forms = _forms(token)
+            if len(forms.canonical) == 1:
+                self._by_canonical.setdefault(forms.canonical, token_id)
+                continue
+            for form, rank in forms.exact:
+                self._by_form.setdefault(form, []).append((token_id, rank))
+            for key, rank in forms.keys:
+                self._by_key.setdefault(key, []).append((token_id, rank))
+            for form, rank in forms.fuzzy:
+                owners = fuzzy.setdefault(first_class(form), {}).setdefault(form, {})
+                owners[token_id] = min(rank, owners.get(token_id, rank))
         self._buckets: dict[str, _FuzzyBucket] = {}
-        for cls, items in buckets.items():
-            items.sort()
+        for cls, by_form in fuzzy.items():
+            items = sorted(by_form.items(), key=lambda item: (len(item[0]), item[0]))
             self._buckets[cls] = _FuzzyBucket(
-                [t for _, t, _ in items], [i for _, _, i in items], [n for n, _, _ in items]
+                [f for f, _ in items],
+                [tuple(o.items()) for _, o in items],
+                [len(f) for f, _ in items],
             )
         self._max_tokens = max((len(t) for t in self._v_tokens), default=0)
 
@@ -588,29 +875,42 @@ class ScreeningIndex:
     def _expand(self, token: str) -> _Expansion:
         """Every vocabulary token that :func:`token_similarity` pairs with ``token``."""
         empty: frozenset[int] = frozenset()
-        if len(token) == 1 and _is_alpha(token):
-            same = self._vocab.get(token)
+        forms = _forms(token)
+        if len(forms.canonical) == 1 and _is_alpha(forms.canonical):
+            letter = forms.canonical
+            same = self._by_canonical.get(letter)
             strong = self._multi[same] if same is not None else empty
             repeated = self._repeated.get(same, empty) if same is not None else empty
             return _Expansion(
                 {},
-                self._initial_single.get(token, empty),
+                self._initial_single.get(letter, empty),
                 self._split(strong),
                 self._split(repeated),
-                self._split(self._initial_multi.get(token, empty)),
-                initial=token,
+                self._split(self._initial_multi.get(letter, empty)),
+                initial=letter,
             )
         sims: dict[int, tuple[float, str]] = {}
-        if (exact := self._vocab.get(token)) is not None:
-            sims[exact] = (1.0, "exact")
-        for token_id in self._by_key.get(phonetic_key(token), ()):
-            if len(self._vocab_list[token_id]) > 1:
-                sims.setdefault(token_id, (self.policy.phonetic_similarity, "phonetic"))
-        if _is_alpha(token) and len(token) >= 3:
-            self._expand_fuzzy(token, sims)
+        policy = self.policy
+
+        def offer(token_id: int, found: tuple[float, str]) -> None:
+            old = sims.get(token_id)
+            sims[token_id] = found if old is None else _better(old, found)
+
+        if len(forms.canonical) > 1:
+            for form, rank in forms.exact:
+                for token_id, other in self._by_form.get(form, ()):
+                    offer(token_id, _pair_value("exact", (rank, other), 1.0, policy))
+            for key, rank in forms.keys:
+                for token_id, other in self._by_key.get(key, ()):
+                    value = policy.phonetic_similarity
+                    offer(token_id, _pair_value("phonetic", (rank, other), value, policy))
+            for form, rank in forms.fuzzy:
+                self._expand_fuzzy(form, rank, offer)
         strong_ids = list(sims)
-        if _is_alpha(token) and (letter := self._vocab.get(token[0])) is not None:
-            sims.setdefault(letter, (self.policy.initial_similarity, "initial"))
+        if _is_alpha(forms.canonical):
+            for letter in forms.initials:
+                if (letter_id := self._by_canonical.get(letter)) is not None:
+                    offer(letter_id, (policy.initial_similarity, "initial"))
         strong = frozenset().union(*(self._multi[t] for t in strong_ids))
         return _Expansion(
             sims,
@@ -629,30 +929,36 @@ class ScreeningIndex:
             found.update(v for v, c in counts.items() if c > 1)
         return frozenset(found)
 
-    def _expand_fuzzy(self, token: str, sims: dict[int, tuple[float, str]]) -> None:
-        """Add rapidfuzz neighbours from the token's first-letter class and length window."""
-        bucket = self._buckets.get(first_class(token))
+    def _expand_fuzzy(
+        self, form: str, rank: int, offer: Callable[[int, tuple[float, str]], None]
+    ) -> None:
+        """Offer rapidfuzz neighbours of one form from its first-letter class and length
+        window."""
+        bucket = self._buckets.get(first_class(form))
         if bucket is None:
             return
         slack = 1.0 - self.policy.fuzzy_cutoff
-        size = len(token)
+        size = len(form)
         low = bisect.bisect_left(bucket.lengths, size * (1 - slack) / (1 + slack) - 1e-9)
         high = bisect.bisect_right(bucket.lengths, size * (1 + slack) / (1 - slack) + 1e-9)
-        for _, score, index in process.extract(
-            token,
+        for found, score, index in process.extract(
+            form,
             bucket.tokens[low:high],
             scorer=fuzz.ratio,
             score_cutoff=self.policy.fuzzy_cutoff * 100.0,
             limit=None,
         ):
-            sims.setdefault(bucket.ids[low + index], (score / 100.0, "fuzzy"))
+            if found == form:  # the same form: an exact or sound-key pair, found as such
+                continue
+            for token_id, other in bucket.owners[low + index]:
+                offer(token_id, _pair_value("fuzzy", (rank, other), score / 100.0, self.policy))
 
     def _initial_pair(self, initial: str, token_id: int) -> tuple[float, str] | None:
         """A customer initial against one list token (same rule as token_similarity)."""
-        token = self._vocab_list[token_id]
-        if token == initial:
+        forms = _forms(self._vocab_list[token_id])
+        if forms.canonical == initial:
             return 1.0, "exact"
-        if _is_alpha(token) and token[0] == initial:
+        if len(forms.canonical) > 1 and _is_alpha(forms.canonical) and initial in forms.initials:
             return self.policy.initial_similarity, "initial"
         return None
 
@@ -770,31 +1076,44 @@ class ScreeningIndex:
         name; ``kinds`` restricts the entry kinds (e.g. individuals only for a person).
         """
         limit = self.policy.threshold if threshold is None else threshold
-        query = written_tokens(name)
+        query = _tokens(name)
         if not query:
             return []
         if isinstance(dob, datetime.datetime):
             dob = dob.date()
         code, year = country_code(nationality), _birth_year(dob)
-        expansions = [self._expansion(canonical) for _, canonical in query]
-        floor, candidates = self._all_candidates(expansions, limit, code, year)
         allowed = {str(k) for k in kinds} if kinds is not None else None
-        best: dict[int, tuple[float, int, float, list[Any], list[Adjustment]]] = {}
-        for variant in sorted(candidates):
-            position = self._v_entry[variant]
-            entry = self.entries[position]
-            if allowed is not None and str(entry.kind) not in allowed:
-                continue
-            scored = self._score_variant(expansions, variant, floor)
-            if scored is None:
-                continue
-            adjustments = self._adjustments(variant, dob, code)
-            score = min(max(scored[0] + sum(a.points for a in adjustments), 0.0), 100.0)
-            if score >= limit and (position not in best or score > best[position][0]):
-                best[position] = (score, variant, scored[0], scored[1], adjustments)
-        matches = [self._match(query, *found) for found in best.values()]
+        best: dict[int, tuple[list[_Token], float, int, float, list[Any], list[Adjustment]]] = {}
+        for tokens, joined in self._query_variants(query):
+            expansions = [self._expansion(written) for _, written in tokens]
+            floor, candidates = self._all_candidates(expansions, limit, code, year)
+            for variant in sorted(candidates):
+                position = self._v_entry[variant]
+                entry = self.entries[position]
+                if allowed is not None and str(entry.kind) not in allowed:
+                    continue
+                scored = self._score_variant(expansions, variant, floor, joined)
+                if scored is None:
+                    continue
+                adjustments = self._adjustments(variant, dob, code)
+                score = min(max(scored[0] + sum(a.points for a in adjustments), 0.0), 100.0)
+                if score >= limit and (position not in best or score > best[position][1] + 1e-9):
+                    best[position] = (tokens, score, variant, scored[0], scored[1], adjustments)
+        matches = [self._match(*found) for found in best.values()]
         matches.sort(key=lambda m: (-m.score, m.entry.source, m.entry.external_id))
         return matches
+
+    def _query_variants(self, query: list[_Token]) -> list[tuple[list[_Token], int]]:
+        """The customer's name, and the name with two neighbouring words joined where the
+        joined word pairs with some list word."""
+        variants = [(query, -1)]
+        for tokens, joined in _join_variants(query):
+            forms = _forms(tokens[joined][1])
+            if any(f in self._by_form for f, _ in forms.exact) or any(
+                k in self._by_key for k, _ in forms.keys
+            ):
+                variants.append((tokens, joined))
+        return variants
 
     def _all_candidates(
         self, expansions: list[_Expansion], limit: float, code: str | None, year: int | None
@@ -813,9 +1132,10 @@ class ScreeningIndex:
         return needed - dob_lift, candidates
 
     def _score_variant(
-        self, expansions: list[_Expansion], variant: int, floor: float
+        self, expansions: list[_Expansion], variant: int, floor: float, joined: int = -1
     ) -> tuple[float, list[tuple[float, int, int, str]]] | None:
-        """Name score and chosen pairs of one list name, or None when below ``floor``."""
+        """Name score and chosen pairs of one list name, or None when below ``floor`` (or
+        when a joined word of either side is left unpaired)."""
         token_ids = self._v_tokens[variant]
         pairs = []
         for i, expansion in enumerate(expansions):
@@ -833,6 +1153,8 @@ class ScreeningIndex:
         if self.policy.name_score(float(bound), n, m) < floor:
             return None
         chosen = _greedy(pairs)
+        if not _join_paired(chosen, joined, self._v_joined[variant]):
+            return None
         score = self.policy.name_score(sum(p[0] for p in chosen), n, m)
         return (score, chosen) if score >= floor else None
 
@@ -859,7 +1181,7 @@ class ScreeningIndex:
 
     def _match(
         self,
-        query: list[tuple[str, str]],
+        query: list[_Token],
         score: float,
         variant: int,
         name_score: float,

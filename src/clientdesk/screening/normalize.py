@@ -46,6 +46,7 @@ __all__ = [
     "fold",
     "name_tokens",
     "phonetic_key",
+    "readings",
     "written_tokens",
 ]
 
@@ -76,6 +77,7 @@ _LETTER_MAP = str.maketrans(
 # Apostrophes, ayn/hamza marks and primes: removed, never a token break ("Rifa'i", "Da'ud").
 _MARKS_RE = re.compile("['’‘`´ʼʻʿʾ′ʹ]")
 _SEPARATOR_RE = re.compile(r"[\W_]+")
+_WORD_RE = re.compile(r"[^\W_]+")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -116,8 +118,19 @@ LEGAL_FORMS = _words(
     """
 )
 _ABD_FORMS = _words("abd abdu abdo abdul abdel abdal abdol abdur abdus abdun abduz abdar abdas")
-# "abd" + optional article ("ul", or a sun-letter assimilation "ur-r") + a name of 3+ letters.
-_ABD_SPLIT_RE = re.compile(r"abd(?:[aeiou]([lrsnztd])(?=\1)|[aeiou]l)?(?=[a-z]{3})")
+# "abd" (Somali "cabd") + optional article + a name of 3+ letters. The article is a vowel and
+# "l" (Abdul Aziz), or a doubled sun letter whose second copy starts the name (Abdur-Rahman).
+# Spelt with one letter: "l" is the article when 4+ letters follow (Abdulaziz), otherwise it
+# starts the name (Abdulah = Abdullah); a single sun letter starts the name (Abdurahman).
+_ABD_LAH_RE = re.compile(r"c?abd[aeiou]{1,2}l+(ah?i?)")  # Abdula, Abdoulla = Abdullah
+_ABD_SPLIT_RE = re.compile(
+    r"c?abd(?:[aeiou]{1,2}ll(?=[b-df-hj-km-np-tv-z])|[aeiou]{1,2}([lrsnztd])(?=\1)"
+    r"|[aeiou]{1,2}l(?=[a-z]{4})|[aeiou](?=[b-df-hj-np-tv-z]))?"
+    r"(?=[a-z]{3})"
+)
+
+#: Names after "Abd" that start with an l, misspelt with one l: the l is the name's.
+_ABD_L_NAMES = frozenset({"atif", "atheef"})
 
 # Transliteration families, matched after the spelling rules (so on collapsed letters).
 _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -132,6 +145,8 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"m[ae]hm[ou]d", "mahmud"),
         (r"r[ae]h[a]?m[ao]n", "rahman"),
         (r"ab[ou]", "abu"),
+        (r"ab[ou]bak[ae]?r", "abubakr"),
+        (r"bak[ae]?r", "bakr"),
         (r"(?:sh|ch)[aei][iy]?kh?", "shaikh"),
         (r"al+ah?", "lah"),
     )
@@ -189,12 +204,17 @@ def _split_abd(tokens: list[str]) -> list[str]:
             if _is_one_of(token, _ABD_ANY):
                 split.append("abd")
                 break
+            if lah := _ABD_LAH_RE.fullmatch(token):
+                split += ["abd", "lahi" if lah.group(1).endswith("i") else "lah"]
+                break
             match = _ABD_SPLIT_RE.match(token)
             if match is None:
                 split.append(token)
                 break
             split.append("abd")
             token = token[match.end() :]
+            if match.group().endswith("l") and token in _ABD_L_NAMES:
+                token = "l" + token  # Abdelatif = Abdel Latif, not Abdel Atif
     return split
 
 
@@ -206,6 +226,7 @@ def _with_canonical(words: frozenset[str]) -> frozenset[str]:
 
 _NOISE = _with_canonical(HONORIFICS | ARTICLES | LEGAL_FORMS)
 _PARTICLES_ANY = _with_canonical(PARTICLES)
+_ARTICLES_ANY = _with_canonical(ARTICLES - {"al", "el"})
 _ABD_ANY = _with_canonical(_ABD_FORMS)
 
 
@@ -214,11 +235,37 @@ def _is_one_of(token: str, words: frozenset[str]) -> bool:
     return token in words or canonical_token(token) in words
 
 
-def _drop_noise(tokens: list[str]) -> list[str]:
+def _is_particle(tokens: list[str], k: int, dotted: frozenset[int]) -> bool:
+    """A particle word; a one-letter one (Spanish "y", Portuguese "e") only between two
+    words and without a full stop, otherwise it is an initial ("E. Shevchenko")."""
+    token = tokens[k]
+    if not _is_one_of(token, _PARTICLES_ANY):
+        return False
+    if len(token) > 1:
+        return True
+    return (
+        k not in dotted
+        and 0 < k < len(tokens) - 1
+        and len(tokens[k - 1]) > 1
+        and len(tokens[k + 1]) > 1
+    )
+
+
+def _drop_noise(tokens: list[str], dotted: frozenset[int] = frozenset()) -> list[str]:
     """Drop honorifics, articles and legal forms (unless nothing would be left), then
-    particles while at least two tokens remain."""
-    kept = [t for t in tokens if not _is_one_of(t, _NOISE)] or tokens
-    without_particles = [t for t in kept if not _is_one_of(t, _PARTICLES_ANY)]
+    particles while at least two tokens remain. One-letter words are never legal forms or
+    titles ("K" is an initial, not the "KK" of a Japanese company)."""
+    keep = [
+        len(t) == 1
+        or not _is_one_of(t, _NOISE)
+        or (k == len(tokens) - 1 and _is_one_of(t, _ARTICLES_ANY))  # Guo-bin, not "bin"
+        for k, t in enumerate(tokens)
+    ]
+    if not any(keep):
+        keep = [True] * len(tokens)
+    kept = [t for t, k in zip(tokens, keep, strict=True) if k]
+    kept_dotted = frozenset(sum(keep[:i]) for i in dotted if i < len(keep) and keep[i])
+    without_particles = [t for k, t in enumerate(kept) if not _is_particle(kept, k, kept_dotted)]
     return without_particles if len(without_particles) >= 2 else kept
 
 
@@ -226,8 +273,13 @@ def written_tokens(name: str) -> list[tuple[str, str]]:
     """``(written, canonical)`` per kept token; ``written`` is the folded token as it
     appeared (after the ``abd`` join), for explanations."""
     text = _HYPHEN_ARTICLE_RE.sub("", _prefold(name))
-    raw = _SEPARATOR_RE.sub(" ", text).split()
-    return [(t, canonical_token(t)) for t in _split_abd(_drop_noise(raw))]
+    raw: list[str] = []
+    dotted: set[int] = set()
+    for match in _WORD_RE.finditer(text):
+        if text[match.end() : match.end() + 1] == ".":
+            dotted.add(len(raw))
+        raw.append(match.group())
+    return [(t, canonical_token(t)) for t in _split_abd(_drop_noise(raw, frozenset(dotted)))]
 
 
 def name_tokens(name: str) -> tuple[str, ...]:
@@ -308,3 +360,116 @@ def first_class(token: str) -> str:
         "z": "s",
         "y": "j",
     }.get(head, head)
+
+
+# --------------------------------------------------------------------------------------------
+# Romanisation readings
+# --------------------------------------------------------------------------------------------
+#
+# One written word, read as another romanisation system would have written it. Each table is
+# a handful of rewrite rules taken from the published systems (Somali Latin orthography,
+# Ukrainian National / Russian BGN, Wade-Giles vs Hanyu Pinyin, McCune-Reischauer vs Revised
+# Romanization); a reading is only an *alternative* for comparison, never the token itself.
+
+_SOMALI_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"x", "h"),  # Somali x = Arabic h (Maxamed = Mohamed, Xasan = Hasan)
+        (r"c(?!h)", ""),  # Somali c = ayn, not written in English (Cabdi = Abdi, Cali = Ali)
+        (r"(?<=[b-df-hj-np-tv-z])e$", "a"),  # Somali final e (Muuse = Musa, Ciise = Isa)
+    )
+)
+_SLAVIC_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"(?<![sckzdtpg])h", "g"),  # Ukrainian h = Russian g (Hryhoriy = Grigoriy, Oleh = Oleg)
+        (r"^ye", "e"),  # Yevhen = Evgeny, Yelena = Elena
+        (r"^o(?=leks)", "a"),  # Oleksandr = Aleksandr, Oleksiy = Aleksey
+        (r"y", "i"),  # Dmytro = Dmitro
+        (r"ks", "x"),
+        (r"(?<=[bcdfghklmnprstvz])i[iy]?$", "i"),
+        (r"ff$", "v"),  # Ivanoff = Ivanov
+        (r"(?<=[eiu])i$", ""),  # Sergei = Serge(y)
+    )
+)
+_INDIAN_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"^ch(?:ou|au|ow|o|a|u)(?:w)?dh", "chaudh"),  # Choudhury = Chaudhary = Chowdhury
+        (r"(?<=dh)[aou]r[iy]$", "ari"),
+        (r"^shr(?=[aeiou])", "sr"),  # Shrivastava = Srivastava, Shrinivas = Srinivas
+    )
+)
+_PERSIAN_FRENCH_HISPANIC: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"gh", "q"),  # Persian gh = q (Gholam = Qolam, Ghasem = Qasem, Bagheri = Baqeri)
+        (r"che$", "sh"),  # French spelling of Arabic names (Darwiche = Darwish)
+        (r"^dj", "j"),  # French dj = English j (Djibril = Jibril)
+        (r"^di(?=[aou])", "j"),  # Diallo = Jallow
+        (r"^x(?=[aeiou])", "j"),  # old Spanish x (Xavier = Javier, Ximena = Jimena)
+        (r"(?<=[aeiou])z$", "s"),  # Portuguese / Spanish final z (Luiz = Luis, Gonzalez)
+        (r"^he(?=nri)", "e"),  # Portuguese Henrique = Spanish Enrique
+    )
+)
+_CJK_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"^tzu$", "zi"),
+        (r"hs", "x"),  # Hsu = Xu, Hsiao = Xiao
+        (r"t[sz]", "z"),  # Wade-Giles ts/tz is pinyin z or c (Tseng = Zeng, Tsai = Cai)
+        (r"(?<=[iu])eh", "e"),  # Chieh = Jie, Hsueh = Xue
+        (r"ien$", "ian"),  # Chien = Jian
+        (r"ung", "ong"),  # Tung = Dong, Chung = Zhong
+        (r"eo", "o"),  # Jeong = Jong, Seong = Song (Revised vs McCune-Reischauer)
+        (r"eu", "u"),  # Eun = Un
+        (r"ch|zh|q", "j"),  # Wade-Giles ch = pinyin zh, j, q, ch; Korean ch = j
+        (r"(?<=j)ih$", "i"),  # Chih = Zhi
+        (r"c", "z"),  # pinyin c (Cai = Tsai)
+        (r"^k(?=[aeiouwy])", "g"),  # Kuo = Guo, Kao = Gao, Kim = Gim, Kwon = Gwon
+        (r"^t(?=[aeiou])", "d"),  # Teng = Deng, Tung = Dong
+        (r"(?<=[lnm])k", "g"),  # Korean k after l/n/m is voiced (Chulki = Cheolgi)
+        (r"^p(?=[aeiou])", "b"),  # Pao = Bao, Pak = Bak
+        (r"x", "s"),
+        (r"^yi$", "i"),  # Yi = Lee = Rhee = I
+        (r"^[lr]h?(?=[iye])", ""),  # Korean initial r/l is silent before i (Lim = Im)
+        (r"(?<=[aeiou])hn$", "n"),  # Ahn = An
+        (r"(?<=^h)ui$", "i"),  # Hui = Hee
+    )
+)
+#: Arabic article or a particle written joined (Alrashid = Al-Rashid, Delvalle = Del Valle,
+#: Dasgupta = Das Gupta): the name without it.
+_JOINED_ARTICLE_RE = re.compile(
+    r"^(?:dela|delos|delas|del|van|von|das|dos|ash|al|el|ul|ar|as|ad|an|at|az)(?=[a-z]{4})"
+)
+_CJK_SYLLABLE_MAX = 12  # Chinese and Korean names are written in short syllables
+
+
+def _apply(rules: tuple[tuple[re.Pattern[str], str], ...], token: str) -> str:
+    for pattern, replacement in rules:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+@lru_cache(maxsize=65536)
+def readings(token: str) -> tuple[str, ...]:
+    """Canonical forms of other romanisations of one written (folded) token, without the
+    token's own canonical form. ``readings("maxamed") == ("muhammad",)``."""
+    if not _ASCII_ALPHA_RE.match(token) or len(token) < 2:
+        return ()
+    own = canonical_token(token)
+    found: list[str] = []
+    candidates = [_apply(_SOMALI_RULES, token)]
+    candidates.append(_apply(_SLAVIC_RULES, token))
+    candidates.append(_apply(_INDIAN_RULES, token))
+    candidates.append(_apply(_PERSIAN_FRENCH_HISPANIC, token))
+    if len(token) <= _CJK_SYLLABLE_MAX:
+        candidates.append(_apply(_CJK_RULES, token))
+    if match := _JOINED_ARTICLE_RE.match(token):
+        candidates.append(token[match.end() :])
+    for candidate in candidates:
+        if len(candidate) >= 2 and _ASCII_ALPHA_RE.match(candidate):
+            reading = canonical_token(candidate)
+            if reading != own and reading not in found:
+                found.append(reading)
+    return tuple(found)
