@@ -27,6 +27,7 @@ from clientdesk.activities.services import log_activity
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, require
 from clientdesk.customers.models import Customer, RiskLevel
+from clientdesk.webhooks.events import emit, emit_many
 
 from . import indexing, risk
 from .loaders import ListFormatError, load_inhouse_csv, load_ofac, load_un_xml
@@ -310,7 +311,9 @@ def _record_matches(
                     **fields,
                 )
             )
-    return ScreeningHit.objects.bulk_create(created, batch_size=500)
+    return emit_many(
+        "screening_hit.raised", ScreeningHit.objects.bulk_create(created, batch_size=500)
+    )
 
 
 def _placed(
@@ -539,6 +542,7 @@ def decide_hit(hit: ScreeningHit, *, actor: Any, to_status: str, reason: str) ->
             data={"screening_hit": hit.pk, "status": to_status},
         )
         risk.request_recompute(hit.customer, reason=f"screening hit {hit.pk} {to_status}")
+        emit("screening_hit.decided", hit, previous_status=old)
     return hit
 
 
