@@ -23,7 +23,9 @@ from clientdesk.webhooks.models import EventType, WebhookEndpoint
 TOLERANCE = 5 * 60  # the specification's suggested tolerance for webhook-timestamp
 
 
-def spec_verify(secret: str, headers: dict[str, str], body: bytes, now: float | None = None) -> bool:
+def spec_verify(
+    secret: str, headers: dict[str, str], body: bytes, now: float | None = None
+) -> bool:
     """Verify exactly as the specification says, independently of the code under test:
     base64-decode the part after ``whsec_``, HMAC-SHA256 over ``id.timestamp.body``, base64,
     compare (constant time) with each space-separated ``v1,`` signature; refuse timestamps
@@ -66,7 +68,7 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             state.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(state.next_status())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from typing import Any
 
@@ -118,7 +119,7 @@ def test_retry_delays_grow_exponentially_up_to_a_day(settings: Any) -> None:
     settings.WEBHOOKS_RETRY_MAX_SECONDS = 86400
     delays = [services.retry_delay(n).total_seconds() for n in range(1, 14)]
     assert delays[:4] == [60, 120, 240, 480]
-    assert all(b >= a for a, b in zip(delays, delays[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(delays))
     assert max(delays) == 86400 and delays[-1] == 86400
 
 
