@@ -18,7 +18,7 @@ from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndp
 
 DEMO_URL = "http://127.0.0.1:9/clientdesk-demo-webhook"  # port 9 (discard): nothing listens
 
-_HISTORY = [  # (event, minutes ago, status, response status per attempt)
+_HISTORY: list[tuple[str, int, str, list[Any]]] = [  # (event, minutes ago, status, answers)
     ("ticket.created", 300, DeliveryStatus.SUCCEEDED, [200]),
     ("customer.status_changed", 240, DeliveryStatus.SUCCEEDED, [500, 200]),
     ("ticket.created", 180, DeliveryStatus.SUCCEEDED, [204]),
