@@ -107,7 +107,7 @@ lint: venv
 # Every benchmark the issues ask for (long: each builds or reuses a large PostgreSQL database;
 # see docs/performance.md; transactions generates its 20M rows only when its database is
 # missing). One at a time: make bench BENCH=relationship (run, relationship,
-# kyc, screening, transactions, auth).
+# kyc, kyc-corpus, screening, transactions, auth).
 BENCH ?= run relationship kyc screening transactions auth
 BENCH_PG := postgres://postgres@127.0.0.1:5432
 
@@ -117,6 +117,7 @@ bench: venv
 		run) $(PY) bench/run.py ;; \
 		relationship) $(PY) bench/relationship.py ;; \
 		kyc) $(PY) bench/kyc_checks.py --runs 10 ;; \
+		kyc-corpus) $(PY) bench/kyc_corpus.py --per 11 ;; \
 		screening) $(PY) bench/screening_bench.py --db $(BENCH_PG)/clientdesk_bench ;; \
 		auth) $(PY) bench/auth_login.py ;; \
 		transactions) if psql -h 127.0.0.1 -U postgres -lqtA | cut -d'|' -f1 | grep -qx clientdesk_bench_tx; \

@@ -16,6 +16,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+# Threads, not one request per process: most of a request's time is spent waiting for the
+# database, and under the threaded worker a long response (a CSV export of a million rows)
+# is never killed by the worker timeout half-way — the sync worker's 30 s timeout cut
+# exports off after 30 s with a 200 already sent. The connection pool (settings, DB_POOL) is
+# shared by a process's threads. Overridable on the command line (--worker-class, --threads).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
 
 def on_starting(server: Any) -> None:
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -135,3 +135,16 @@ def _sample_identifiers() -> dict[str, Any]:
     data = valid_customer_data()
     keys = ("first_name", "last_name", "mobile", "email", "pan", "aadhaar", "id_type", "id_number")
     return {k: data[k] for k in keys}
+
+
+@pytest.fixture(autouse=True)
+def _approvals_off(settings):
+    """Maker-checker is on in every deployment; the suite tests services directly, so it is
+    off here by configuration. tests/approvals switch it on (``approvals_on``)."""
+    settings.APPROVALS_ENABLED = False
+
+
+@pytest.fixture
+def approvals_on(settings):
+    settings.APPROVALS_ENABLED = True
+    return settings

@@ -155,3 +155,15 @@ def test_check_deploy_reports_no_issues(check_deploy: tuple[int, str]) -> None:
     returncode, output = check_deploy
     assert returncode == 0, output
     assert "no issues" in output, output
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_come_from_one_pool_per_process() -> None:
+    """gunicorn's threads share the process's psycopg pool (docs/operations.md)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the pool is PostgreSQL's")
+    assert connection.settings_dict["OPTIONS"]["pool"]["max_size"] >= 1
+    assert connection.settings_dict["CONN_MAX_AGE"] == 0
+    assert connection.pool is not None

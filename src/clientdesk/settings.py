@@ -161,6 +161,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# PostgreSQL: one psycopg connection pool per process (gunicorn's threads share it) instead
+# of a connection held per thread; DB_POOL=false goes back to persistent connections.
+if IS_POSTGRES and env_bool("DB_POOL", True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "8")),
+        "timeout": int(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -756,6 +765,21 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "clientdesk.core.openapi.add_error_responses",
 ]
 # ------------------------------------------------------------- end of API access security block
+
+# ------------------------------------------------------------- approvals and re-verification
+INSTALLED_APPS.append("clientdesk.approvals")
+MIDDLEWARE.append("clientdesk.approvals.middleware.PendingApprovalMiddleware")
+# Maker-checker as a whole (each action is switched on or off on Admin → Approvals).
+APPROVALS_ENABLED = env_bool("APPROVALS_ENABLED", True)
+# How long a request waits for a checker unless its action's policy says otherwise.
+APPROVALS_EXPIRY_HOURS = int(os.environ.get("APPROVALS_EXPIRY_HOURS", "72"))
+# A CSV export of more rows than this needs a second person's approval.
+APPROVALS_EXPORT_ROWS = int(os.environ.get("APPROVALS_EXPORT_ROWS", "5000"))
+# Re-verification: notice before the due date, grace after it, and whether an overdue
+# customer is restricted (the transaction intake refuses their new transactions).
+REVERIFICATION_NOTICE_DAYS = int(os.environ.get("REVERIFICATION_NOTICE_DAYS", "30"))
+REVERIFICATION_GRACE_DAYS = int(os.environ.get("REVERIFICATION_GRACE_DAYS", "30"))
+REVERIFICATION_RESTRICT = env_bool("REVERIFICATION_RESTRICT", False)
 
 # --- Outbound webhooks (clientdesk.webhooks; docs/webhooks.md) --------------------------------
 # Private, loopback and link-local targets (and plain http) are refused in production; development

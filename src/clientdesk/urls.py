@@ -41,6 +41,7 @@ urlpatterns = [
     path("screening/", include("clientdesk.screening.urls")),
     path("transactions/", include("clientdesk.transactions.urls")),
     path("integrations/", include("clientdesk.webhooks.urls")),
+    path("approvals/", include("clientdesk.approvals.urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("clientdesk.leads.api.urls")),
     path("api/v1/", include("clientdesk.tickets.api.urls")),
@@ -51,6 +52,7 @@ urlpatterns = [
     path("api/v1/", include("clientdesk.screening.api.urls")),
     path("api/v1/", include("clientdesk.transactions.api.urls")),
     path("api/v1/", include("clientdesk.webhooks.api.urls")),
+    path("api/v1/", include("clientdesk.approvals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     # Operations: probes for the load balancer and the Prometheus scrape (docs/operations.md).

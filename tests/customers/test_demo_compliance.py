@@ -226,6 +226,7 @@ def test_generated_documents_pass_the_automatic_checks():
         rng=random.Random(1), name="Lakshmi Iyer", address=["12 MG Road", "Pune 411001"],
         bill_date=today - dt.timedelta(days=20),
     )  # fmt: skip
+    record = Record(name="Lakshmi Iyer", address="12 MG Road, Pune", postal_code="411001")
     report = verify(bill, kind="address_proof", record=record, config=config, today=today)
     assert str(report.outcome) == "passed", [r.detail for r in report.results]
     assert report.engine == "PDF text layer"

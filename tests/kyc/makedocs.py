@@ -63,7 +63,19 @@ def td3_lines(
     return line1, line2
 
 
+def camera_exif() -> bytes:
+    """What a phone camera writes: make, model, capture time equal to the last change."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Google", "Pixel 7"
+    exif[0x0132] = "2025:02:01 10:00:00"
+    exif.get_ifd(0x8769)[0x9003] = "2025:02:01 10:00:00"
+    return exif.tobytes()
+
+
 def _encode(image: Image.Image, fmt: str, **kwargs: object) -> bytes:
+    """JPEG and PNG carry a camera's EXIF unless ``exif`` is given (b"" for none)."""
+    if fmt in ("JPEG", "PNG"):
+        kwargs.setdefault("exif", camera_exif())
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **kwargs)  # type: ignore[arg-type]
     return buffer.getvalue()
@@ -219,3 +231,44 @@ def corrupt_pdf() -> bytes:
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 400
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 HTML = b"<!doctype html><script>alert(1)</script>"
+
+
+OCRB = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")  # Debian fonts-ocr-b
+
+
+def ocrb_passport(
+    lines: tuple[str, str],
+    *,
+    blur: float = 0.0,
+    skew: float = 0.0,
+    contrast: float = 1.0,
+    noise: int = 0,
+    seed: int = 0,
+) -> Image.Image:
+    """A passport page's lower part with the MRZ in OCR-B (the ICAO typeface), then
+    "photographed": Gaussian blur, a small rotation (skew, degrees), contrast reduced to
+    ``contrast`` (1 = unchanged) around mid-grey, and uniform pixel noise of +-``noise``."""
+    import random
+
+    from PIL import ImageEnhance
+
+    image = Image.new("L", (1400, 560), 238)
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 40), "PASSPORT  REPUBLIC OF INDIA", fill=40, font=font(36, bold=True))
+    mrz_font = ImageFont.truetype(str(OCRB), 40)
+    draw.text((40, 380), lines[0], fill=10, font=mrz_font)
+    draw.text((40, 450), lines[1], fill=10, font=mrz_font)
+    if skew:
+        image = image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=238)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    if contrast != 1.0:
+        image = ImageEnhance.Contrast(image).enhance(contrast)
+    if noise:
+        rng = random.Random(seed)
+        pixels = image.load()
+        for y in range(image.height):
+            for x in range(image.width):
+                value = pixels[x, y] + rng.randint(-noise, noise)  # type: ignore[index,operator]
+                pixels[x, y] = max(0, min(255, value))  # type: ignore[index]
+    return image.convert("RGB")

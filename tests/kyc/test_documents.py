@@ -139,11 +139,20 @@ def test_file_size() -> None:
 
 
 def test_a_sharp_document_photo_passes() -> None:
-    results = check_image(encode(document_page()))
+    from .makedocs import camera_exif
+
+    results = check_image(encode(document_page(), exif=camera_exif()))
     assert [r.status for r in results] == [CheckStatus.PASS] * 4
     checks = by_code(results)
     assert checks["image_decode"].data == {"format": "JPEG", "width": 1400, "height": 900}
     assert checks["sharpness"].data["score"] > 500
+
+
+def test_no_metadata_is_not_judged_as_unedited() -> None:
+    """Known answer: an image without metadata used to read "No signs of editing"."""
+    check = by_code(check_image(encode(document_page())))["metadata_editing"]
+    assert check.status is CheckStatus.NOT_RUN
+    assert "no metadata to judge" in check.detail and "No signs" not in check.detail
 
 
 def test_a_blurred_photo_is_flagged() -> None:
@@ -262,7 +271,9 @@ def test_pdf_signs_of_editing() -> None:
 
 
 def test_check_document_runs_the_right_checks() -> None:
-    image = check_document(encode(document_page()), filename="passport.jpg")
+    from .makedocs import camera_exif
+
+    image = check_document(encode(document_page(), exif=camera_exif()), filename="passport.jpg")
     assert [r.code for r in image] == [
         "file_size",
         "file_type",

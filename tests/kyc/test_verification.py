@@ -76,7 +76,8 @@ def test_expired_passport_and_other_holder_fail() -> None:
     assert str(checks["mrz_name"].status) == "fail"
     assert str(checks["mrz_birth_date"].status) == "fail"
     assert str(checks["mrz_document_number"].status) == "fail"
-    assert str(checks["ocr_name"].status) == "warning"
+    # the name beside "Surname" / "Given names" is another person's: a clear mismatch
+    assert str(checks["ocr_name"].status) == "fail"
 
 
 @needs_tesseract

@@ -74,9 +74,9 @@ def test_confirmed_hit_feeds_the_profile(pep_list: Any, register: Any, complianc
             hit, actor=compliance, to_status="confirmed", reason="Same DOB and city"
         )
     p = profile(customer)
-    assert points(p)["screening_hits"] == 30 and p.level == "medium"  # a PEP list
+    assert points(p)["screening_hits"] == 50 and p.level == "high"  # a confirmed PEP: High
     customer.refresh_from_db()
-    assert customer.risk_level == "medium"
+    assert customer.risk_level == "high"
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.decide_hit(hit, actor=compliance, to_status="dismissed", reason="Passport differs")
     assert profile(customer).score == 0
@@ -203,3 +203,45 @@ def test_recompute_command(register: Any) -> None:
     out = StringIO()
     call_command("recompute_risk", stdout=out)
     assert "Recomputed 1" in out.getvalue() and profile(customer).level == "low"
+
+
+@pytest.fixture
+def sanctions_list(db: None, pep_file: Any) -> Any:
+    return services.load_list_version(
+        actor=None,
+        source="pep",
+        path=pep_file,
+        name="Demo sanctions",
+        category="sanctions",
+        rescreen=False,
+    ).version
+
+
+def test_confirmed_sanctions_hit_blocks_at_once(
+    sanctions_list: Any, register: Any, compliance: Any
+) -> None:
+    customer = register("Aadhya", "Sharma")
+    hit = ScreeningHit.objects.get(customer=customer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.decide_hit(hit, actor=compliance, to_status="confirmed", reason="Same person")
+    customer.refresh_from_db()
+    assert customer.status == "blocked"
+
+
+def test_confirmed_sanctions_hit_blocks_through_approval(
+    sanctions_list: Any, register: Any, compliance: Any, manager: Any, approvals_on: Any
+) -> None:
+    from clientdesk.approvals import services as approvals
+    from clientdesk.approvals.models import ApprovalRequest
+
+    customer = register("Aadhya", "Sharma")
+    hit = ScreeningHit.objects.get(customer=customer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.decide_hit(hit, actor=compliance, to_status="confirmed", reason="Same person")
+    customer.refresh_from_db()
+    assert customer.status != "blocked"
+    request = ApprovalRequest.objects.get(action_key="customer.block_close")
+    assert "sanctions" in request.payload["reason"]
+    approvals.approve(request, actor=manager)
+    customer.refresh_from_db()
+    assert customer.status == "blocked"

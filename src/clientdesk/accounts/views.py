@@ -61,43 +61,56 @@ class RoleMatrixView(ModuleView):
         )
 
     def _save(self, request: HttpRequest) -> None:
+        plans = self._plans(request)
+        from clientdesk.approvals import gate
+
+        if gate.is_active("accounts.role_matrix"):
+            changed = [p for p in plans if _role_plan_changes(p)]
+            if changed:
+                payload = {"roles": [_role_payload(p) for p in changed]}
+                gate.require("accounts.role_matrix", actor=request.user, payload=payload)
         with transaction.atomic():
-            for role in Role.objects.prefetch_related("module_access"):
-                # A role whose column the form did not carry (every column has a scope
-                # select) is left alone, and a missing level or read scope keeps the stored
-                # one: an empty or partial POST must never wipe everyone's access.
-                if f"scope_{role.pk}" not in request.POST:
-                    continue
-                stored = {a.module: a.level for a in role.module_access.all()}
-                levels = {}
-                for module in Module:
-                    raw = request.POST.get(f"level_{role.pk}_{module.value}")
-                    if raw is None:
-                        levels[module.value] = stored.get(module.value, Access.NONE)
-                    else:
-                        levels[module.value] = int(raw) if raw.isascii() and raw.isdigit() else -1
-                read_scopes = {
-                    m.value: request.POST[f"read_{role.pk}_{m.value}"]
-                    for m in SCOPED_MODULES
-                    if f"read_{role.pk}_{m.value}" in request.POST
-                }
-                # The capability checkboxes travel with a marker: without it (an older or
-                # partial form) the role keeps its capabilities.
-                capabilities = (
-                    request.POST.getlist(f"capability_{role.pk}")
-                    if f"capabilities_{role.pk}" in request.POST
-                    else None
-                )
-                services.set_role_access(
-                    role,
-                    actor=request.user,
-                    levels=levels,
-                    can_view_sensitive=request.POST.get(f"sensitive_{role.pk}") == "on",
-                    edit_scope=request.POST.get(f"scope_{role.pk}", role.edit_scope),
-                    requires_two_factor=_flag(request.POST.get(f"two_factor_{role.pk}")),
-                    read_scopes=read_scopes,
-                    capabilities=capabilities,
-                )
+            for role, kwargs in plans:
+                services.set_role_access(role, actor=request.user, **kwargs)
+
+    def _plans(self, request: HttpRequest) -> list[tuple[Role, dict[str, Any]]]:
+        plans = []
+        for role in Role.objects.prefetch_related("module_access"):
+            # A role whose column the form did not carry (every column has a scope
+            # select) is left alone, and a missing level or read scope keeps the stored
+            # one: an empty or partial POST must never wipe everyone's access.
+            if f"scope_{role.pk}" not in request.POST:
+                continue
+            stored = {a.module: a.level for a in role.module_access.all()}
+            levels = {}
+            for module in Module:
+                raw = request.POST.get(f"level_{role.pk}_{module.value}")
+                if raw is None:
+                    levels[module.value] = stored.get(module.value, Access.NONE)
+                else:
+                    levels[module.value] = int(raw) if raw.isascii() and raw.isdigit() else -1
+            read_scopes = {
+                m.value: request.POST[f"read_{role.pk}_{m.value}"]
+                for m in SCOPED_MODULES
+                if f"read_{role.pk}_{m.value}" in request.POST
+            }
+            # The capability checkboxes travel with a marker: without it (an older or
+            # partial form) the role keeps its capabilities.
+            capabilities = (
+                request.POST.getlist(f"capability_{role.pk}")
+                if f"capabilities_{role.pk}" in request.POST
+                else None
+            )
+            kwargs = dict(
+                levels=levels,
+                can_view_sensitive=request.POST.get(f"sensitive_{role.pk}") == "on",
+                edit_scope=request.POST.get(f"scope_{role.pk}", role.edit_scope),
+                requires_two_factor=_flag(request.POST.get(f"two_factor_{role.pk}")),
+                read_scopes=read_scopes,
+                capabilities=capabilities,
+            )
+            plans.append((role, kwargs))
+        return plans
 
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -319,3 +332,19 @@ class UserEditView(ModuleView):
             },
             status=status,
         )
+
+
+def _role_plan_changes(plan: tuple[Role, dict[str, Any]]) -> bool:
+    """Whether saving this role's column would change its levels or flags."""
+    role, kwargs = plan
+    stored = {a.module: a.level for a in role.module_access.all()}
+    levels = kwargs["levels"]
+    return any(stored.get(m, Access.NONE) != lvl for m, lvl in levels.items()) or (
+        role.can_view_sensitive != kwargs["can_view_sensitive"]
+        or role.edit_scope != kwargs["edit_scope"]
+    )
+
+
+def _role_payload(plan: tuple[Role, dict[str, Any]]) -> dict[str, Any]:
+    role, kwargs = plan
+    return {"role": role.pk, **kwargs}

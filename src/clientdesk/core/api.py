@@ -93,6 +93,15 @@ def _django_validation_detail(exc: DjangoValidationError) -> Any:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Field errors as a JSON map with a stable code; services' Django errors mapped too."""
+    from clientdesk.approvals.gate import PendingApproval
+
+    if isinstance(exc, PendingApproval):  # maker-checker: stored, not applied (202)
+        body = {
+            "code": "pending_approval",
+            "detail": str(exc),
+            "approval_request": exc.request.pk,
+        }
+        return Response(body, status=202)
     if isinstance(exc, DjangoValidationError):
         codes = {
             getattr(e, "code", None)

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Call logs", "calls:list", "phone", "calls", "/calls/"),
     ("My tasks", "followups:mine", "list-checks", "tasks", "/tasks/"),
     ("Messages", "comms:list", "message-circle", "messages", "/messages/"),
+    ("Approvals", "approvals:inbox", "shield-check", "approvals", "/approvals/"),
     ("Audit trail", "audit:list", "history", "audit", "/audit/"),
     ("Users & roles", "accounts:users", "settings", "administration", "/admin-area/"),
 ]

@@ -142,6 +142,7 @@ class ObjectListView(ModuleView):
         params = {k: v for k, v in self.request.GET.items() if k not in {"export", "page"}}
         if params.get("q"):
             params["q"] = audit.REDACTED  # a search may be an exact PAN, Aadhaar or ID number
+        _gate_large_export(self.request, queryset, params)
         audit.record(
             actor=self.request.user,
             action="export",
@@ -150,6 +151,21 @@ class ObjectListView(ModuleView):
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return stream_csv(f"{self.export_name}-{stamp}.csv", header, rows)
+
+
+def _gate_large_export(
+    request: HttpRequest, queryset: QuerySet[Any], params: dict[str, Any]
+) -> None:
+    """Maker-checker: an export above ``APPROVALS_EXPORT_ROWS`` rows needs a second person
+    (the approval lets the maker run the same export once)."""
+    from clientdesk.approvals import gate
+
+    if not gate.is_active("export.large"):
+        return
+    rows = queryset.count()
+    if rows > settings.APPROVALS_EXPORT_ROWS:
+        payload = {"path": request.path, "filters": params, "rows": rows}
+        gate.require("export.large", actor=request.user, payload=payload)
 
 
 class SearchView(LoginRequiredMixin, View):

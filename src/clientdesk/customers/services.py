@@ -375,6 +375,12 @@ def change_status(customer: Customer, *, actor: Any, to_status: str, reason: str
         errors["reason"] = "Give a reason for the status change."
     if errors:
         raise ValidationError(errors)
+    if to_status in (Status.BLOCKED, Status.CLOSED):
+        from clientdesk.approvals import gate
+
+        _check_transition(customer, to_status, actor)  # refuse before storing a request
+        payload = {"customer": customer.pk, "to_status": to_status, "reason": reason}
+        gate.require("customer.block_close", actor=actor, target=customer, payload=payload)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         _check_transition(customer, to_status, actor)

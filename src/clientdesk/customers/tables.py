@@ -19,7 +19,7 @@ class CustomerTable(tables.Table):
         linkify=("customers:detail", {"pk": tables.A("pk")}),
     )
     client_id = tables.Column(verbose_name="Client ID", order_by=("client_id",))
-    mobile = tables.Column(order_by=("mobile", "id"))
+    mobile = tables.Column(order_by=("mobile",))  # unique
     status = tables.Column(order_by=("status", "search_name", "id"))
     kyc_status = tables.Column(verbose_name="KYC", order_by=("kyc_status", "search_name", "id"))
     city = tables.Column(order_by=("city", "search_name", "id"))

@@ -16,6 +16,9 @@
 * ``metadata_editing`` - signs of editing in the metadata: an EXIF ``Software`` tag (or PNG
   ``Software`` text) naming an image editor, or an EXIF ``DateTime`` (last change) that
   differs from ``DateTimeOriginal`` (capture). A warning, never a fail: a person decides.
+  An image with none of these tags (nor a camera make/model) is *not run*: "no metadata to
+  judge" - most scans and forwarded photos carry none, and that is no sign either way.
+  No pixel-level (error-level) analysis is made: see docs/kyc.md.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ EDITING_SOFTWARE = (
 _LAPLACIAN = ImageFilter.Kernel((3, 3), (0, 1, 0, 1, -4, 1, 0, 1, 0), scale=1, offset=128)
 _SHARPNESS_SIDE = 1024
 _EXIF_SOFTWARE, _EXIF_DATETIME, _EXIF_IFD, _EXIF_ORIGINAL = 0x0131, 0x0132, 0x8769, 0x9003
+_EXIF_MAKE, _EXIF_MODEL = 0x010F, 0x0110
 
 
 @contextmanager
@@ -169,7 +173,26 @@ def _metadata(image: Image.Image) -> CheckResult:
             "The image metadata shows signs of editing: " + "; ".join(signs) + ".",
             **data,
         )
-    return CheckResult.passed("metadata_editing", "No signs of editing in the metadata.", **data)
+    judged = [
+        name
+        for name, value in (("software", software), ("dates", changed or taken),
+                            ("camera", exif.get(_EXIF_MAKE) or exif.get(_EXIF_MODEL)))
+        if value
+    ]  # fmt: skip
+    if not judged:
+        # Scans, screenshots and forwarded photos carry none; saying "no signs of editing"
+        # would claim a judgement that was not made.
+        return CheckResult.not_run(
+            "metadata_editing",
+            "no metadata to judge (the image carries no software, dates or camera tags)",
+            advice="look at the document itself",
+            **data,
+        )
+    return CheckResult.passed(
+        "metadata_editing",
+        "No signs of editing in the metadata (read: " + ", ".join(judged) + ").",
+        **data,
+    )
 
 
 def check_image(

@@ -143,6 +143,13 @@ def _metadata(reader: PdfReader, data: bytes) -> CheckResult:
             "The PDF shows signs of editing: " + "; ".join(signs) + ".",
             **details,
         )
+    if not (producer or creator or created or modified):
+        return CheckResult.passed(
+            "metadata_editing",
+            f"Saved once ({saves} end-of-file marker); the PDF carries no producer, creator "
+            "or dates to judge.",
+            **details,
+        )
     return CheckResult.passed("metadata_editing", "No signs of editing in the metadata.", **details)
 
 

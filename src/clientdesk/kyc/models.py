@@ -158,6 +158,14 @@ class Document(EncryptedFileMixin, models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
     pages = models.PositiveSmallIntegerField(default=1)
+    # Look-alike copies (kyc.perceptual): the first page's 64-bit perceptual hash, split in
+    # four indexed 16-bit bands for the candidate lookup, and the 4 x 4 grid of cell hashes.
+    phash = models.BigIntegerField(null=True, blank=True, editable=False)
+    phash_b0 = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
+    phash_b1 = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
+    phash_b2 = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
+    phash_b3 = models.PositiveIntegerField(null=True, blank=True, editable=False, db_index=True)
+    phash_tiles = models.CharField(max_length=256, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -272,6 +280,8 @@ CHECK_LABELS = {
     "mrz_document_number": "MRZ document number",
     "document_expiry": "Expiry",
     "document_date": "Document date",
+    "address_match": "Address on document",
+    "near_duplicate": "Look-alike copy",
 }
 
 

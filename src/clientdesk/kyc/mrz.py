@@ -392,26 +392,11 @@ def check_against_record(
     tolerated); a name score within 15 points under the threshold is a warning.
     """
     today = today or datetime.date.today()
-    results = [
-        CheckResult.passed("mrz_check_digits", f"{result.format} MRZ check digits are valid.")
-        if result.valid
-        else CheckResult.failed(
-            "mrz_check_digits",
-            "MRZ does not validate: " + "; ".join(e.message for e in result.errors) + ".",
-            errors=[e.field for e in result.errors],
-        )
-    ]
+    results = [_digits_check(result)]
     if name:
         results.append(_name_check(result, name, name_threshold))
     if birth_date is not None:
-        results.append(
-            _same(
-                "mrz_birth_date",
-                result.birth_date == birth_date,
-                "Date of birth in the MRZ matches the record.",
-                f"Date of birth in the MRZ ({result.birth_date}) differs from the record.",
-            )
-        )
+        results.append(_birth_check(result.birth_date, birth_date))
     if document_number:
         results.append(
             _same(
@@ -423,6 +408,49 @@ def check_against_record(
         )
     results.append(_expiry_check(result.expiry_date, today))
     return results
+
+
+def _digits_check(result: MRZResult) -> CheckResult:
+    """Every check digit; when only the composite one fails, say exactly that (each field
+    is consistent with its own digit, so the line was altered or misread across fields)."""
+    if result.valid:
+        return CheckResult.passed(
+            "mrz_check_digits", f"{result.format} MRZ check digits are valid."
+        )
+    fields = [e.field for e in result.errors]
+    if fields == ["composite"]:
+        return CheckResult.failed(
+            "mrz_check_digits",
+            "Only the composite check digit of the MRZ is wrong: the document number, date of "
+            "birth, expiry date"
+            + (" and optional data" if "optional_data" in result.checks else "")
+            + " each agree with their own check digit, but not the line as a whole (a field "
+            "changed together with its digit, or a misread).",
+            errors=fields,
+        )
+    return CheckResult.failed(
+        "mrz_check_digits",
+        "MRZ does not validate: " + "; ".join(e.message for e in result.errors) + ".",
+        errors=fields,
+    )
+
+
+def _birth_check(read: datetime.date | None, record: datetime.date) -> CheckResult:
+    """Never names the date of birth: check details are shown to every Documents user,
+    including roles that may not see it (design rule 5); only how far apart they are."""
+    if read == record:
+        return CheckResult.passed("mrz_birth_date", "Date of birth in the MRZ matches the record.")
+    if read is None:
+        return CheckResult.failed(
+            "mrz_birth_date", "The date of birth in the MRZ could not be read as a date."
+        )
+    days = abs((read - record).days)
+    apart = f"about {days / 365.25:.0f} year(s)" if days >= 365 else f"{days} day(s)"
+    return CheckResult.failed(
+        "mrz_birth_date",
+        f"Date of birth in the MRZ differs from the record ({apart} apart).",
+        days_apart=days,
+    )
 
 
 def _same(code: str, same: bool, matches: str, differs: str) -> CheckResult:

@@ -41,7 +41,7 @@ from clientdesk.customers.models import Customer, KycStatus
 from clientdesk.tickets.attachments import clean_name
 from clientdesk.webhooks.events import emit
 
-from . import ocr
+from . import ocr, perceptual
 from .documents import check_document, refusal
 from .models import (
     DECISION_STATUS,
@@ -264,6 +264,8 @@ def _record_of(customer: Customer) -> Record:
         id_number=customer.id_number or "",
         pan=customer.pan or "",
         aadhaar=customer.aadhaar or "",
+        address=", ".join(p for p in (customer.address_line, customer.city) if p),
+        postal_code=customer.postal_code or "",
     )
 
 
@@ -290,6 +292,7 @@ def run_checks(document_id: int) -> Document | None:
         data = _read_stored(document)
     except stored_files.FileIntegrityError as exc:  # damaged or altered on disk: say so
         return _store_checks(document.pk, Report([CheckResult.failed("stored_file", str(exc))]))
+    near, fingerprint = _look_alikes(document, data)
     report = verify(
         data,
         kind=document.kind,
@@ -297,17 +300,76 @@ def run_checks(document_id: int) -> Document | None:
         filename=document.original_name,
         other_customers=others,
         same_customer_copies=same_file.filter(customer=customer).count(),
+        near_duplicate=near,
         config=verification_config(),
         today=timezone.localdate(),
     )
-    return _store_checks(document.pk, report)
+    return _store_checks(document.pk, report, fingerprint)
 
 
-def _store_checks(document_id: int, report: Any) -> Document:
+def _page_for_hash(document: Document, data: bytes) -> Any:
+    """The image to hash: the file itself, or a PDF's first page drawn at 72 dpi."""
+    if not document.is_pdf:
+        return data
+    try:
+        return ocr.render_pdf_page(data, 1, dpi=72, timeout=20.0)
+    except ocr.OcrUnavailable as exc:
+        raise perceptual.NotHashable(str(exc)) from exc
+    except Exception as exc:  # a PDF pdftoppm cannot draw
+        raise perceptual.NotHashable(f"the first page could not be drawn ({exc})") from exc
+
+
+def _look_alikes(
+    document: Document, data: bytes
+) -> tuple[CheckResult, perceptual.Fingerprint | None]:
+    """Hash the page (4 rotations) and find look-alike documents through the indexed hash
+    bands (kyc.perceptual); one query, the candidates compared in Python."""
+    try:
+        prints = perceptual.fingerprints(_page_for_hash(document, data))
+    except perceptual.NotHashable as exc:
+        return perceptual.near_duplicate_check([], problem=str(exc)), None
+    wanted: list[set[int]] = [set(), set(), set(), set()]
+    for fp in prints:
+        for i, near in enumerate(perceptual.band_values(fp.phash)):
+            wanted[i].update(near)
+    query = Q()
+    for i, band in enumerate(wanted):
+        query |= Q(**{f"phash_b{i}__in": sorted(band)})
+    candidates = (
+        Document.objects.filter(query)
+        .exclude(pk=document.pk)
+        .exclude(sha256=document.sha256)  # byte-identical: the duplicate check says so
+        .values_list("customer_id", "customer__client_id", "phash", "phash_tiles")
+    )
+    best: dict[str, perceptual.Match] = {}
+    for customer_id, client_id, stored, tiles in candidates:
+        unsigned = (stored or 0) & ((1 << 64) - 1)
+        for fp in prints:
+            distance = (fp.phash ^ unsigned).bit_count()
+            cells = perceptual.tile_distance(fp.tiles, tiles)
+            if distance > perceptual.CANDIDATE_DISTANCE or cells > perceptual.TILE_LIMIT:
+                continue
+            match = perceptual.Match(
+                client_id, customer_id == document.customer_id, distance, cells, fp.rotation
+            )
+            if client_id not in best or cells < best[client_id].tile_distance:
+                best[client_id] = match
+    return perceptual.near_duplicate_check(list(best.values())), prints[0]
+
+
+def _store_checks(
+    document_id: int, report: Any, fingerprint: perceptual.Fingerprint | None = None
+) -> Document:
     now = timezone.now()
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
         before = document.check_outcome
+        hashed: list[str] = []
+        if fingerprint is not None:
+            document.phash, document.phash_tiles = fingerprint.signed, fingerprint.tiles
+            for i, band in enumerate(perceptual.bands(fingerprint.phash)):
+                setattr(document, f"phash_b{i}", band)
+            hashed = ["phash", "phash_tiles", "phash_b0", "phash_b1", "phash_b2", "phash_b3"]
         DocumentCheck.objects.filter(document=document).delete()
         DocumentCheck.objects.bulk_create(
             DocumentCheck(
@@ -318,7 +380,7 @@ def _store_checks(document_id: int, report: Any) -> Document:
         )  # fmt: skip
         document.check_outcome = str(report.outcome)
         document.checks_completed_at = now
-        document.save(update_fields=["check_outcome", "checks_completed_at"])
+        document.save(update_fields=["check_outcome", "checks_completed_at", *hashed])
         problems = [r.code for r in report.results if str(r.status) != "pass"]
         audit.record(
             actor=None,

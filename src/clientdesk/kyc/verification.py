@@ -52,6 +52,8 @@ class Record:
     id_number: str = ""
     pan: str = ""
     aadhaar: str = ""
+    address: str = ""  # street and town, e.g. "12 MG Road, Pune" (without the PIN)
+    postal_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def verify(
     filename: str = "",
     other_customers: list[str] | None = None,
     same_customer_copies: int = 0,
+    near_duplicate: CheckResult | None = None,
     config: Config | None = None,
     today: dt.date | None = None,
 ) -> Report:
@@ -116,6 +119,8 @@ def verify(
     )  # fmt: skip
     report.results += files
     report.results.append(_duplicate(other_customers or [], same_customer_copies))
+    if near_duplicate is not None:  # kyc.perceptual, looked up by the service
+        report.results.append(near_duplicate)
     if kind == "id_proof":
         report.results += _identifiers(record)
     if any(r.status is CheckStatus.FAIL for r in files):
@@ -161,7 +166,7 @@ def _text_checks(kind: str, record: Record) -> list[str]:
     if kind != "other" and record.name:
         codes.append("ocr_name")
     if kind == "address_proof":
-        codes.append("document_date")
+        codes += ["document_date", "address_match"]
     if kind == "id_proof":
         codes += ["ocr_birth_date"] if record.birth_date else []
         codes += ["ocr_id_number"] if record.id_number else []
@@ -262,13 +267,18 @@ def _content(
     text = reading.text
     results: list[CheckResult] = []
     if kind != "other" and record.name:
-        results.append(textchecks.check_name(record.name, text, threshold=config.name_threshold))
+        results.append(
+            textchecks.check_name(
+                record.name, text, threshold=config.name_threshold, id_proof=kind == "id_proof"
+            )
+        )
     if kind == "address_proof":
         results.append(
             textchecks.check_document_date(
                 text, today=today, max_age_days=config.address_max_age_days
             )
         )
+        results.append(textchecks.check_address(record.address, record.postal_code, text))
     if kind != "id_proof":
         return results
     if record.birth_date:

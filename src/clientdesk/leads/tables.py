@@ -28,7 +28,7 @@ class LeadTable(tables.Table):
         order_by=("search_name", "id"),
         linkify=("leads:detail", {"pk": tables.A("pk")}),
     )
-    mobile = tables.Column(order_by=("mobile", "id"))
+    mobile = tables.Column(order_by=("mobile",))  # unique
     status = tables.Column(order_by=("status", "-created_at", "-id"))
     source = tables.Column(verbose_name="Source", order_by=("source", "-created_at", "-id"))
     category = tables.Column(

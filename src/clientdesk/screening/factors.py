@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from .countries import country_name
-from .models import HitStatus, ScreeningHit
+from .models import HitStatus, ListCategory, ScreeningHit
 from .risk import register_factor
 
 
@@ -27,6 +27,10 @@ def screening_hits(customer: Any) -> tuple[int, str]:
     points_by_category: dict[str, int] = settings.RISK_HIT_POINTS
     points = max((points_by_category.get(cat, 0) for cat, _ in confirmed), default=0)
     parts = [f"{n} confirmed on {name}" for (_, name), n in sorted(confirmed.items())]
+    if any(cat == ListCategory.PEP for cat, _ in confirmed):
+        # A confirmed PEP is High risk at least, whatever else the score holds.
+        points = max(points, int(settings.RISK_LEVEL_THRESHOLDS["high"]))
+        parts.append("a confirmed PEP is rated High at least")
     return points, "; ".join(parts) + "." if parts else "No confirmed screening hits."
 
 

@@ -8,11 +8,13 @@ command or a background task); a user actor needs Compliance access.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -543,7 +545,27 @@ def decide_hit(hit: ScreeningHit, *, actor: Any, to_status: str, reason: str) ->
         )
         risk.request_recompute(hit.customer, reason=f"screening hit {hit.pk} {to_status}")
         emit("screening_hit.decided", hit, previous_status=old)
+        if to_status == HitStatus.CONFIRMED:  # after commit: the hit is saved before the lookup
+            transaction.on_commit(partial(block_on_sanctions, hit.pk, actor), robust=True)
     return hit
+
+
+def block_on_sanctions(hit_id: int, actor: Any) -> None:
+    """A confirmed sanctions hit blocks the customer at once (through maker-checker when the
+    "block or close a customer" action needs approval: then a request waits)."""
+    from clientdesk.approvals.gate import PendingApproval
+    from clientdesk.customers.models import Status
+    from clientdesk.customers.services import change_status
+
+    hit = ScreeningHit.objects.select_related("customer", "screening_list").get(pk=hit_id)
+    list_ = hit.screening_list
+    if list_.category != ListCategory.SANCTIONS:
+        return
+    if hit.customer.status in (Status.BLOCKED, Status.CLOSED):
+        return
+    reason = f"Confirmed sanctions match on {list_.name} (screening hit {hit.pk})."
+    with contextlib.suppress(PendingApproval):  # else the request waits in the inbox
+        change_status(hit.customer, actor=actor, to_status=Status.BLOCKED, reason=reason)
 
 
 # --- risk --------------------------------------------------------------------------------
@@ -625,6 +647,10 @@ def override_risk(customer: Customer, *, actor: Any, level: str, reason: str) ->
     if level not in ("", *RiskLevel.values):
         raise _error("level", "Choose Low, Medium or High (or none).", "invalid")
     reason = _reason(reason)
+    from clientdesk.approvals import gate
+
+    payload = {"customer": customer.pk, "level": level, "reason": reason}
+    gate.require("risk.override", actor=actor, target=customer, payload=payload)
     if not _has_profile(customer):
         recompute_risk(customer, reason="before override")
     with transaction.atomic():

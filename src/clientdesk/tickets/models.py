@@ -230,12 +230,14 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
-            models.Index(fields=["status", "created_at", "id"], name="ticket_status_created_idx"),
+            # The list's sorts (status or priority, newest first within each) walk these in
+            # their own directions (tests/core/test_sort_indexes.py).
+            models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created_idx"),
             # The desk's usual view: a status and a priority, newest first.
             models.Index(
                 fields=["status", "priority", "created_at", "id"], name="ticket_status_prio_idx"
             ),
-            models.Index(fields=["priority", "created_at", "id"], name="ticket_prio_created_idx"),
+            models.Index(fields=["priority", "-created_at", "-id"], name="ticket_prio_created_idx"),
             models.Index(fields=["customer", "status"], name="ticket_customer_status_idx"),
             models.Index(fields=["subject", "created_at"], name="ticket_subject_created_idx"),
             models.Index(fields=["sla_status", "created_at"], name="ticket_sla_created_idx"),

@@ -753,6 +753,7 @@ def _store_batch(
             changes.append((r, stored))
     customers = _find_customers(new, [s["customer_id"] for _, s in changes], result)
     new = [r for r in new if _customer_of(r, customers) is not None]
+    new = _drop_restricted(new, customers, result)
     by_id = {c.pk: c for c in customers.values()}
     accounts, busy = _lock_accounts(
         new, customers, [s["account_id"] for _, s in changes], skip_locked=skip_locked
@@ -907,6 +908,33 @@ def _find_customers(
 
 def _customer_of(row: TxInput, customers: Mapping[str | int, Customer]) -> Customer | None:
     return customers.get(row.customer_ref)
+
+
+def _drop_restricted(
+    rows: list[TxInput], customers: Mapping[str | int, Customer], result: IntakeResult
+) -> list[TxInput]:
+    """New rows of customers restricted for overdue re-verification become row errors with
+    the restriction's reason (no query unless the firm chose restrictions)."""
+    from clientdesk.approvals.reverification import restricted_reasons
+
+    reasons = restricted_reasons(sorted({customers[r.customer_ref].pk for r in rows}))
+    if not reasons:
+        return rows
+    kept = []
+    for r in rows:
+        reason = reasons.get(customers[r.customer_ref].pk)
+        if reason is None:
+            kept.append(r)
+            continue
+        result.errors.append(
+            {
+                "index": r.index,
+                "row": r.row,
+                "transaction_id": r.external_id,
+                "errors": {"customer": [reason]},
+            }
+        )
+    return kept
 
 
 # What the intake reads of accounts and devices (the rest stays in the database).

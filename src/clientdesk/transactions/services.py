@@ -296,6 +296,13 @@ def create_rule(*, actor: Any, data: Mapping[str, Any]) -> Rule:
 
 def update_rule(rule: Rule, *, actor: Any, data: Mapping[str, Any]) -> Rule:
     require(actor, Module.MONITORING, Access.WRITE)
+    from clientdesk.approvals import gate
+
+    if gate.is_active("monitoring.rule_change"):
+        values = _clean_rule(data, rule)  # refuse bad input before storing a request
+        if audit.diff({f: getattr(rule, f) for f in _RULE_FIELDS}, values):
+            payload = {"rule": rule.pk, "data": values}
+            gate.require("monitoring.rule_change", actor=actor, target=rule, payload=payload)
     with transaction.atomic():
         rule = Rule.objects.select_for_update().get(pk=rule.pk)
         before = {f: getattr(rule, f) for f in _RULE_FIELDS}

@@ -45,6 +45,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from clientdesk.activities.models import Activity, Kind
+from clientdesk.approvals import demo as approvals_demo
+from clientdesk.approvals import gate as approvals_gate
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
@@ -177,17 +179,18 @@ class Command(BaseCommand):
             list(new), seed=seed, count=max(4, round(new.count() / 80))
         )
         self.stdout.write(f"Named {len(planted)} customers after entries of the demo watch list.")
-        with self._bar(options, "Relationship stories") as bar:
+        with approvals_gate.bypass(), self._bar(options, "Relationship stories") as bar:
             summary = demo_relationship.seed_relationships(
                 customers=new.all(), users=users, seed=seed, now=now, progress=bar
             )
         self.stdout.write(summary.line())
-        with self._bar(options, "Compliance stories") as bar:
+        with approvals_gate.bypass(), self._bar(options, "Compliance stories") as bar:
             compliance = demo_compliance.seed_compliance(
                 customers=new.all(), users=users, seed=seed, now=now, progress=bar
             )
         self.stdout.write(compliance.line())
         self.stdout.write(seed_webhooks(users=users, now=now))
+        self.stdout.write(approvals_demo.seed_approvals(customers=new.all(), users=users))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
         self.stdout.write(
