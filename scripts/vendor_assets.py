@@ -47,6 +47,7 @@ LUCIDE_ICONS = (
     "settings", "file-text", "phone", "message-circle", "ticket", "download", "filter",
     "chevron-left", "chevron-right", "eye", "pencil", "plus", "check", "x", "alert-triangle",
     "arrow-up-down", "briefcase", "bell", "list-checks", "banknote", "smartphone",
+    "webhook",
 )  # fmt: skip
 
 # Chart.js's UMD build is self-contained (its one dependency, @kurkle/color, is bundled in) and

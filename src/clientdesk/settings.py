@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "clientdesk.screening",
     "clientdesk.transactions",
     "clientdesk.reports",
+    "clientdesk.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -867,3 +868,29 @@ APPROVALS_EXPORT_ROWS = int(os.environ.get("APPROVALS_EXPORT_ROWS", "5000"))
 REVERIFICATION_NOTICE_DAYS = int(os.environ.get("REVERIFICATION_NOTICE_DAYS", "30"))
 REVERIFICATION_GRACE_DAYS = int(os.environ.get("REVERIFICATION_GRACE_DAYS", "30"))
 REVERIFICATION_RESTRICT = env_bool("REVERIFICATION_RESTRICT", False)
+
+# --- Outbound webhooks (clientdesk.webhooks; docs/webhooks.md) --------------------------------
+# Private, loopback and link-local targets (and plain http) are refused in production; development
+# and tests allow them so that a local receiver works.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", not PRODUCTION)
+WEBHOOKS_TIMEOUT = float(os.environ.get("WEBHOOKS_TIMEOUT", "10"))
+# Retries: wait BASE * 2**(n-1) seconds after failed attempt n, at most MAX (a day); a delivery
+# is failed after MAX_ATTEMPTS (13: 1 min, 2, 4 ... 17 h, then a day; about 2.4 days in all).
+WEBHOOKS_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "60"))
+WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", "86400"))
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "13"))
+# An endpoint is disabled (Admins notified) after this many failed attempts in a row spanning
+# at least this many hours.
+WEBHOOKS_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_FAILURES", "20"))
+WEBHOOKS_DISABLE_AFTER_HOURS = float(os.environ.get("WEBHOOKS_DISABLE_AFTER_HOURS", "24"))
+# After a secret rotation the previous secret keeps signing (both signatures sent) this long.
+WEBHOOKS_ROTATION_OVERLAP = int(os.environ.get("WEBHOOKS_ROTATION_OVERLAP", str(24 * 3600)))
+# How long a process trusts its cached list of subscribed event types (changes drop it at once).
+WEBHOOKS_SUBSCRIPTIONS_TTL = int(os.environ.get("WEBHOOKS_SUBSCRIPTIONS_TTL", "30"))
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "WebhookDeliveryStatusEnum": "clientdesk.webhooks.models.DeliveryStatus",
+        "WebhookEventTypeEnum": "clientdesk.webhooks.models.EventType",
+    }
+)
+# ------------------------------------------------------------------- end of webhooks block

@@ -29,6 +29,7 @@ from clientdesk.activities.services import log_activity
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
 from clientdesk.core.scopes import Capability, has_capability
+from clientdesk.webhooks.events import emit
 
 from . import events, providers, rendering
 from .models import (
@@ -538,6 +539,7 @@ def _move(message: Message, to_status: str, detail: str, now: dt.datetime) -> No
     message.status = to_status
     message.next_attempt_at = None
     message.save()
+    emit("message.delivery_changed", message)
     MessageLog.objects.create(
         message=message,
         status=to_status,

@@ -30,6 +30,7 @@ from clientdesk.core.permissions import (
     require,
 )
 from clientdesk.core.scopes import Capability, has_capability
+from clientdesk.webhooks.events import emit
 
 from .models import (
     HASHED_FIELDS,
@@ -315,6 +316,7 @@ def register_customer(
             customer, actor=actor, kind=Kind.CREATED, body="Customer registered.", when=now
         )
         _after_save(customer, set(after), True)
+        emit("customer.created", customer)
     return customer
 
 
@@ -354,6 +356,7 @@ def update_customer(customer: Customer, *, actor: Any, data: Mapping[str, Any]) 
             data={"fields": sorted(changes)},
         )
         _after_save(customer, set(changes), False)
+        emit("customer.updated", customer, changed_fields=sorted(changes))
     return customer
 
 
@@ -413,6 +416,7 @@ def change_status(customer: Customer, *, actor: Any, to_status: str, reason: str
         transaction.on_commit(
             partial(_queue_status_message, customer, actor, from_status, to_status), robust=True
         )
+        emit("customer.status_changed", customer, previous_status=from_status)
     return customer
 
 

@@ -39,6 +39,7 @@ from clientdesk.core.envelope import WrappedKey
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
 from clientdesk.customers.models import Customer, KycStatus
 from clientdesk.tickets.attachments import clean_name
+from clientdesk.webhooks.events import emit
 
 from . import ocr, perceptual
 from .documents import check_document, refusal
@@ -472,6 +473,7 @@ def decide_document(
         _record_decision(document, customer, actor, before, now)
         refresh_kyc_status(customer, actor=actor, reason=_decision_text(document), decided=document)
         _request_risk_recompute(customer, "KYC document decision")
+        emit("kyc.decided", document, customer_kyc_status=customer.kyc_status)
     return document
 
 

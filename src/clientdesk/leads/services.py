@@ -23,6 +23,7 @@ from clientdesk.core import audit, validators
 from clientdesk.core.crypto import keyed_hash
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
 from clientdesk.customers.models import Customer
+from clientdesk.webhooks.events import emit
 
 from .models import (
     CONVERTIBLE,
@@ -527,6 +528,7 @@ def convert_lead(lead: Lead, *, actor: Any) -> Customer:
             data={"lead": lead.pk, "customer": customer.pk},
             subject=lead,
         )
+        emit("lead.converted", lead)
     return customer
 
 

@@ -29,6 +29,7 @@ from clientdesk.activities.services import log_activity
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, require
 from clientdesk.customers.models import Customer, RiskLevel
+from clientdesk.webhooks.events import emit, emit_many
 
 from . import indexing, risk
 from .loaders import ListFormatError, load_inhouse_csv, load_ofac, load_un_xml
@@ -312,7 +313,9 @@ def _record_matches(
                     **fields,
                 )
             )
-    return ScreeningHit.objects.bulk_create(created, batch_size=500)
+    return emit_many(
+        "screening_hit.raised", ScreeningHit.objects.bulk_create(created, batch_size=500)
+    )
 
 
 def _placed(
@@ -541,6 +544,7 @@ def decide_hit(hit: ScreeningHit, *, actor: Any, to_status: str, reason: str) ->
             data={"screening_hit": hit.pk, "status": to_status},
         )
         risk.request_recompute(hit.customer, reason=f"screening hit {hit.pk} {to_status}")
+        emit("screening_hit.decided", hit, previous_status=old)
         if to_status == HitStatus.CONFIRMED:  # after commit: the hit is saved before the lookup
             transaction.on_commit(partial(block_on_sanctions, hit.pk, actor), robust=True)
     return hit

@@ -35,6 +35,7 @@ from clientdesk.core.counters import next_values
 from clientdesk.core.permissions import Access, edits_only_own, has_access, require
 from clientdesk.core.scopes import Capability, role_ids_with
 from clientdesk.notifications.services import notify
+from clientdesk.webhooks.events import emit
 
 from . import sla
 from .attachments import check_upload
@@ -234,6 +235,7 @@ def create_ticket(*, actor: Any, data: Mapping[str, Any]) -> Ticket:
             when=now,
             subject=ticket,
         )
+        emit("ticket.created", ticket)
     return ticket
 
 
@@ -487,6 +489,7 @@ def change_status(ticket: Ticket, *, actor: Any, to_status: str, note: str = "")
                 "update_text": note,
             }
             _queue_customer_message(ticket, actor=actor, event="ticket_update", context=context)
+        emit("ticket.closed", ticket, only_if=to_status == Status.CLOSED)
     return ticket
 
 

@@ -21,6 +21,7 @@ from clientdesk.activities.services import log_activity
 from clientdesk.core import audit
 from clientdesk.core.permissions import Access, Module, has_access, require
 from clientdesk.customers.models import Customer
+from clientdesk.webhooks.events import emit, emit_many
 
 from . import currencies, intake, rules
 from .models import (
@@ -78,7 +79,7 @@ def store_candidates(candidates: list[rules.Candidate], *, now: dt.datetime) -> 
         )
         for c in fresh
     ]
-    Alert.objects.bulk_create(alerts, batch_size=1000)
+    emit_many("alert.raised", Alert.objects.bulk_create(alerts, batch_size=1000))
     Through = Alert.transactions.through
     links = []
     for alert, c in zip(alerts, fresh, strict=True):
@@ -183,6 +184,7 @@ def transition_alert(alert: Alert, to: str, *, actor: Any, note: str = "") -> Al
             changes={"status": {"old": old, "new": to}, "note": note},
         )
         intake.request_risk_recompute([alert.customer], reason=f"Alert {alert.pk} {to}")
+        emit("alert.closed", alert, only_if=to not in OPEN_ALERT_STATUSES, previous_status=old)
     return alert
 
 

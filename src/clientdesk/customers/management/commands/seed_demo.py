@@ -53,6 +53,7 @@ from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
+from clientdesk.webhooks.demo import seed_webhooks
 
 Row = tuple[Any, ...]
 CREATED_BODY = "Customer registered."
@@ -190,6 +191,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(compliance.line())
         self.stdout.write(comms_demo.seed_provider_demo(new.all()))
+        self.stdout.write(seed_webhooks(users=users, now=now))
         self.stdout.write(approvals_demo.seed_approvals(customers=new.all(), users=users))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
