@@ -539,7 +539,18 @@ def decide_hit(hit: ScreeningHit, *, actor: Any, to_status: str, reason: str) ->
             data={"screening_hit": hit.pk, "status": to_status},
         )
         risk.request_recompute(hit.customer, reason=f"screening hit {hit.pk} {to_status}")
+        # A confirmed sanctions match opens (or joins) an investigation case, on commit.
+        _open_case_on_commit(hit, actor, old)
     return hit
+
+
+def _open_case_on_commit(hit: ScreeningHit, actor: Any, old: str) -> None:
+    """The cases app's hook: a hit confirmed on a sanctions list opens a case."""
+    is_sanction = hit.screening_list.category == ListCategory.SANCTIONS
+    if hit.status == HitStatus.CONFIRMED and old != HitStatus.CONFIRMED and is_sanction:
+        from clientdesk.cases.services import open_case_for_hit
+
+        transaction.on_commit(lambda: open_case_for_hit(hit, actor=actor))
 
 
 # --- risk --------------------------------------------------------------------------------
