@@ -775,3 +775,12 @@ REPORTING_ENTITY_NAME = os.environ.get("REPORTING_ENTITY_NAME", "ClientDesk Demo
 PRINCIPAL_OFFICER_NAME = os.environ.get("PRINCIPAL_OFFICER_NAME", "Principal Officer")
 PRINCIPAL_OFFICER_EMAIL = os.environ.get("PRINCIPAL_OFFICER_EMAIL", "po@example.invalid")
 PRINCIPAL_OFFICER_DESIGNATION = os.environ.get("PRINCIPAL_OFFICER_DESIGNATION", "Principal Officer")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CaseStatusEnum": "clientdesk.cases.models.CaseStatus",
+        "CaseOutcomeEnum": "clientdesk.cases.models.CaseOutcome",
+        "StrStatusEnum": "clientdesk.cases.models.StrStatus",
+        "CtrStatusEnum": "clientdesk.cases.models.CtrStatus",
+        "CaseEventKindEnum": "clientdesk.cases.models.CaseEvent.Kind",
+    }
+)

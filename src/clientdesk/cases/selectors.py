@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -55,7 +56,7 @@ def case_transactions(case: Case, params: Any = None) -> QuerySet[Any]:
 def queue_ageing(user: Any) -> dict[str, int]:
     """Open cases by age: under 7 days, 7-30 days, over 30 days, and overdue."""
     now = timezone.now()
-    week, month = now - timezone.timedelta(days=7), now - timezone.timedelta(days=30)
+    week, month = now - dt.timedelta(days=7), now - dt.timedelta(days=30)
     return (
         Case.objects.visible_to(user)
         .filter(status__in=OPEN_CASE_STATUSES)

@@ -65,4 +65,4 @@ class CaseTable(tables.Table):
         return f"{days} d"
 
     def render_assigned_to(self, record: Case) -> Any:
-        return record.assigned_to.display_name if record.assigned_to_id else "—"
+        return record.assigned_to.display_name if record.assigned_to else "—"

@@ -3,6 +3,8 @@ services)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ..models import Case, CaseEvent, CashTransactionReport, SuspiciousTransactionReport
@@ -31,8 +33,12 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class CaseDetailSerializer(CaseSerializer):
     events = CaseEventSerializer(many=True, read_only=True)
-    alerts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    hits = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    alerts: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    hits: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "conclusion", "alerts", "hits", "events"]

@@ -45,6 +45,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from clientdesk.activities.models import Activity, Kind
+from clientdesk.cases.demo import seed_cases
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
@@ -186,6 +187,7 @@ class Command(BaseCommand):
                 customers=new.all(), users=users, seed=seed, now=now, progress=bar
             )
         self.stdout.write(compliance.line())
+        self.stdout.write(seed_cases(users))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
         self.stdout.write(
