@@ -63,6 +63,7 @@ def test_detail_query_count_is_pinned(
     with django_assert_num_queries(12):
         response = client.get(reverse("cases:detail", args=[case.pk]))
     assert b"Checked the branch CCTV" in response.content
+    assert response.content.count(b'class="muted text-sm mono"') == 5  # the five transactions
     assert b'data-testid="sla-badge"' in response.content
 
 

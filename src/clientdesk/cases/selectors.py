@@ -49,7 +49,9 @@ def case_transactions(case: Case, params: Any = None) -> QuerySet[Any]:
     from clientdesk.transactions.models import Transaction
 
     base = Transaction.objects.for_list().filter(cases=case)
-    filterset = TransactionFilterSet(params or None, queryset=base)
+    if not params:
+        return base
+    filterset = TransactionFilterSet(params, queryset=base)
     return filterset.qs if filterset.is_valid() else base.none()
 
 

@@ -99,6 +99,7 @@ class CaseDetailView(ModuleView):
             "sla_label": label,
             "sla_tone": tone,
             "alerts": alerts,
+            "evidence_count": len(alerts) + len(hits),
             "hits": hits,
             "transactions": transactions,
             "devices": devices,
@@ -331,9 +332,9 @@ class StrActionView(ModuleView):
         report = selectors.str_for(request.user, pk)
         try:
             if action == "approve":
-                services.approve_str(report, actor=request.user)
+                report = services.approve_str(report, actor=request.user)
             elif action == "file":
-                services.file_str(
+                report = services.file_str(
                     report,
                     actor=request.user,
                     acknowledgement=request.POST.get("acknowledgement", ""),
