@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "clientdesk.transactions",
     "clientdesk.reports",
     "clientdesk.webhooks",
+    "clientdesk.cases",
 ]
 
 MIDDLEWARE = [
@@ -894,3 +895,30 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     }
 )
 # ------------------------------------------------------------------- end of webhooks block
+# ------------------------------------------------------------- cases and regulatory reports
+# Working days for the STR deadline: Monday-Friday minus this country's public holidays
+# (the ``holidays`` package) and CASES_EXTRA_HOLIDAYS (comma-separated ISO dates).
+CASES_HOLIDAY_COUNTRY = os.environ.get("CASES_HOLIDAY_COUNTRY", "IN")
+CASES_EXTRA_HOLIDAYS = [
+    d.strip() for d in os.environ.get("CASES_EXTRA_HOLIDAYS", "").split(",") if d.strip()
+]
+# CTR: cash means these channels (deposits and withdrawals at a branch or an ATM).
+CTR_CASH_CHANNELS = [
+    c.strip() for c in os.environ.get("CTR_CASH_CHANNELS", "branch,atm").split(",") if c.strip()
+]
+CTR_THRESHOLD = os.environ.get("CTR_THRESHOLD", "1000000")  # INR 10 lakh; "above" is strict
+# The reporting entity and principal officer printed on STR/CTR outputs (goAML header).
+REPORTING_ENTITY_ID = os.environ.get("REPORTING_ENTITY_ID", "FIUREID-DEMO")
+REPORTING_ENTITY_NAME = os.environ.get("REPORTING_ENTITY_NAME", "ClientDesk Demo Broking Ltd")
+PRINCIPAL_OFFICER_NAME = os.environ.get("PRINCIPAL_OFFICER_NAME", "Principal Officer")
+PRINCIPAL_OFFICER_EMAIL = os.environ.get("PRINCIPAL_OFFICER_EMAIL", "po@example.invalid")
+PRINCIPAL_OFFICER_DESIGNATION = os.environ.get("PRINCIPAL_OFFICER_DESIGNATION", "Principal Officer")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CaseStatusEnum": "clientdesk.cases.models.CaseStatus",
+        "CaseOutcomeEnum": "clientdesk.cases.models.CaseOutcome",
+        "StrStatusEnum": "clientdesk.cases.models.StrStatus",
+        "CtrStatusEnum": "clientdesk.cases.models.CtrStatus",
+        "CaseEventKindEnum": "clientdesk.cases.models.CaseEvent.Kind",
+    }
+)

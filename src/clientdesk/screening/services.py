@@ -547,6 +547,8 @@ def decide_hit(hit: ScreeningHit, *, actor: Any, to_status: str, reason: str) ->
         emit("screening_hit.decided", hit, previous_status=old)
         if to_status == HitStatus.CONFIRMED:  # after commit: the hit is saved before the lookup
             transaction.on_commit(partial(block_on_sanctions, hit.pk, actor), robust=True)
+        # A confirmed sanctions match opens (or joins) an investigation case, on commit.
+        _open_case_on_commit(hit, actor, old)
     return hit
 
 
@@ -566,6 +568,16 @@ def block_on_sanctions(hit_id: int, actor: Any) -> None:
     reason = f"Confirmed sanctions match on {list_.name} (screening hit {hit.pk})."
     with contextlib.suppress(PendingApproval):  # else the request waits in the inbox
         change_status(hit.customer, actor=actor, to_status=Status.BLOCKED, reason=reason)
+
+
+def _open_case_on_commit(hit: ScreeningHit, actor: Any, old: str) -> None:
+    """The cases app's hook: a hit confirmed on a sanctions list opens a case."""
+    if hit.status != HitStatus.CONFIRMED or old == HitStatus.CONFIRMED:
+        return  # (a dismissal reads no list)
+    if hit.screening_list.category == ListCategory.SANCTIONS:
+        from clientdesk.cases.services import open_case_for_hit
+
+        transaction.on_commit(lambda: open_case_for_hit(hit, actor=actor))
 
 
 # --- risk --------------------------------------------------------------------------------

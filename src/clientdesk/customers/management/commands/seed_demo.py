@@ -48,6 +48,7 @@ from clientdesk.activities.models import Activity, Kind
 from clientdesk.approvals import demo as approvals_demo
 from clientdesk.approvals import gate as approvals_gate
 from clientdesk.comms import demo as comms_demo
+from clientdesk.cases.demo import seed_cases
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
@@ -193,6 +194,7 @@ class Command(BaseCommand):
         self.stdout.write(comms_demo.seed_provider_demo(new.all()))
         self.stdout.write(seed_webhooks(users=users, now=now))
         self.stdout.write(approvals_demo.seed_approvals(customers=new.all(), users=users))
+        self.stdout.write(seed_cases(users))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
         self.stdout.write(
