@@ -189,3 +189,24 @@ def _default(field):
     if kind == "ForeignKey":
         raise AssertionError(f"needs {field.name}")
     return "x"
+
+
+def test_reopening_waits_for_a_second_officer_when_approvals_are_on(
+    approvals_on, officer, officer2, subject
+):
+    from clientdesk.approvals import services as approvals
+    from clientdesk.approvals.gate import PendingApproval
+
+    case = services.open_case(subject, actor=officer, priority="low")
+    services.close_case(case, actor=officer, outcome="no_action", conclusion="Fine")
+    with pytest.raises(PendingApproval) as exc:
+        services.reopen_case(case, actor=officer, reason="New evidence")
+    request = exc.value.request
+    case.refresh_from_db()
+    assert case.status == "closed"  # nothing changes before the approval
+    assert request.before["status"] == "Closed" and request.after["reason"] == "New evidence"
+    with pytest.raises(ValidationError):
+        approvals.approve(request, actor=officer)  # the maker never approves their own
+    approvals.approve(request, actor=officer2)
+    case.refresh_from_db()
+    assert case.status == "investigating"

@@ -1,7 +1,6 @@
 """The default approvable actions: the service each calls and the diff each shows.
 
-Keys are stable (stored in requests and policies). ``cases.reopen`` is registered here with no
-executor; the cases app attaches it (``registry.set_executor``) from its AppConfig.ready.
+Keys are stable (stored in requests and policies).
 """
 
 from __future__ import annotations
@@ -25,6 +24,24 @@ def _customer(pk: Any) -> Any:
     from clientdesk.customers.models import Customer
 
     return Customer.objects.get(pk=pk)
+
+
+# --- a closed case reopened ---------------------------------------------------------------
+
+
+def _case_snapshot(case: Any, payload: dict[str, Any]) -> Pair:
+    return (
+        {"status": "Closed", "outcome": case.get_outcome_display() if case else ""},
+        {"status": "Investigating", "reason": payload["reason"]},
+    )
+
+
+def _case_execute(request: Any) -> Any:
+    from clientdesk.cases.models import Case
+    from clientdesk.cases.services import reopen_case
+
+    p = request.payload
+    return reopen_case(Case.objects.get(pk=p["case"]), actor=request.maker, reason=p["reason"])
 
 
 # --- customer blocked / closed --------------------------------------------------------------
@@ -129,6 +146,6 @@ def register_defaults() -> None:
         Action(ROLE_MATRIX, "Change the role matrix", _role_execute, _role_snapshot, ("admin",)),
         Action(LARGE_EXPORT, "Export many rows", None, registry._payload_only, ("manager", "admin"),
                grant=True),
-        Action(CASE_REOPEN, "Reopen a closed case", None, registry._payload_only, compliance),
+        Action(CASE_REOPEN, "Reopen a closed case", _case_execute, _case_snapshot, compliance),
     ):  # fmt: skip
         registry.register(action)

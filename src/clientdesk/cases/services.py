@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clientdesk.approvals import gate as approvals_gate
+from clientdesk.approvals.actions import CASE_REOPEN
 from clientdesk.core import audit, counters
 from clientdesk.core.permissions import Access, Module, has_access, require
 
@@ -376,6 +378,15 @@ def reopen_case(case: Case, *, actor: Any, reason: str) -> Case:
     The approvals module may put a second person in front of this call."""
     require(actor, Module.CASES, Access.WRITE)
     reason = _text(reason, "reason", "Say why the case is reopened.")
+    if Case.objects.filter(pk=case.pk).values_list("status", flat=True).first() != (
+        CaseStatus.CLOSED
+    ):
+        raise _error("status", "Only a closed case can be reopened.", "invalid_transition")
+    # Maker-checker when the "reopen a closed case" action needs a second person (default):
+    # then a request waits in the approvals inbox and nothing changes here.
+    approvals_gate.require(
+        CASE_REOPEN, actor=actor, target=case, payload={"case": case.pk, "reason": reason}
+    )
     with transaction.atomic():
         case = _lock(case)
         if case.status != CaseStatus.CLOSED:

@@ -47,8 +47,8 @@ from tqdm import tqdm
 from clientdesk.activities.models import Activity, Kind
 from clientdesk.approvals import demo as approvals_demo
 from clientdesk.approvals import gate as approvals_gate
-from clientdesk.comms import demo as comms_demo
 from clientdesk.cases.demo import seed_cases
+from clientdesk.comms import demo as comms_demo
 from clientdesk.core import audit
 from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
