@@ -40,6 +40,7 @@ urlpatterns = [
     path("kyc/", include("clientdesk.kyc.urls")),
     path("screening/", include("clientdesk.screening.urls")),
     path("transactions/", include("clientdesk.transactions.urls")),
+    path("privacy/", include("clientdesk.privacy.urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("clientdesk.leads.api.urls")),
     path("api/v1/", include("clientdesk.tickets.api.urls")),
@@ -49,6 +50,7 @@ urlpatterns = [
     path("api/v1/", include("clientdesk.kyc.api.urls")),
     path("api/v1/", include("clientdesk.screening.api.urls")),
     path("api/v1/", include("clientdesk.transactions.api.urls")),
+    path("api/v1/", include("clientdesk.privacy.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     # Operations: probes for the load balancer and the Prometheus scrape (docs/operations.md).

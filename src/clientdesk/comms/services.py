@@ -49,6 +49,10 @@ MAX_BODY = 5000
 # Extra reasons an "own"-scope user (Sales, Support) may contact a customer not assigned to
 # them; e.g. the tickets module adds "assigned to one of the customer's open tickets".
 CONTACT_RULES: list[Callable[[Any, Any], bool]] = []
+# Checks every queued message passes besides the opt-outs: ``gate(customer, event, channel)``
+# returns why the message may not go ("skipped: ...") or "". The privacy app adds one: a
+# marketing message needs the customer's consent for the channel (privacy.consent).
+SEND_GATES: list[Callable[[Any, str, str], str]] = []
 
 
 # --- permissions -------------------------------------------------------------------------
@@ -199,17 +203,17 @@ def _queue_one(
         channel=channel,
         subject=subject,
         body=body or "—",
-        skip_reason=_skip_reason(customer, channel, opted_out),
+        skip_reason=_skip_reason(customer, channel, opted_out, event),
         failure=problem,
     )
 
 
-def _skip_reason(customer: Any, channel: str, opted_out: set[str]) -> str:
+def _skip_reason(customer: Any, channel: str, opted_out: set[str], event: str = "") -> str:
     if channel in opted_out:
         return "skipped: opted out"
     if not address_for(customer, channel):
         return f"skipped: no {Channel(channel).label.lower()} address"
-    return ""
+    return next(filter(None, (gate(customer, event, channel) for gate in SEND_GATES)), "")
 
 
 def _create(
