@@ -50,6 +50,7 @@ from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
+from clientdesk.privacy.demo import seed_privacy
 
 Row = tuple[Any, ...]
 CREATED_BODY = "Customer registered."
@@ -186,6 +187,7 @@ class Command(BaseCommand):
                 customers=new.all(), users=users, seed=seed, now=now, progress=bar
             )
         self.stdout.write(compliance.line())
+        self.stdout.write(seed_privacy(customers=new.all(), users=users, now=now))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
         self.stdout.write(
