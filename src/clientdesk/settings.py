@@ -348,6 +348,8 @@ PRIVACY_DUE_DAYS = {
 PRIVACY_DPDP_BREACH_HOURS = int(os.environ.get("PRIVACY_DPDP_BREACH_HOURS", "72"))
 # Years KYC and transaction records are kept after the relationship ends (PMLA s.12).
 PRIVACY_PMLA_YEARS = int(os.environ.get("PRIVACY_PMLA_YEARS", "5"))
+# Hours an access export's one-time download link stays valid.
+PRIVACY_EXPORT_HOURS = int(os.environ.get("PRIVACY_EXPORT_HOURS", "72"))
 # API enum names: status, priority, source ... exist in several modules, so each gets its own
 # name and `check --deploy` (which builds the schema) reports no naming collision.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {

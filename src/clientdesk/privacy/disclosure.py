@@ -36,3 +36,7 @@ def is_disclosable(model_or_label: Any) -> bool:
 exclude("cases.case", "An investigation case: tipping-off is prohibited (PMLA s.66).")
 exclude("cases.suspicioustransactionreport", "An STR filed with FIU-IND (PMLA s.12, s.66).")
 exclude("cases.regulatoryreport", "A regulatory report (STR/CTR) to FIU-IND.")
+exclude(
+    "transactions.alert",
+    "A monitoring alert may lead to an STR: disclosing it could tip the person off.",
+)

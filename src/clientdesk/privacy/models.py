@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clientdesk.core.permissions import Access, Module, has_access
+from clientdesk.core.stored_files import EncryptedFileMixin
 
 
 class Kind(models.TextChoices):
@@ -319,3 +320,40 @@ class Breach(models.Model):
     def dpdp_deadline(self) -> dt.datetime:
         """DPDP: the Data Protection Board's detailed report (hours from the settings)."""
         return self.detected_at + dt.timedelta(hours=settings.PRIVACY_DPDP_BREACH_HOURS)
+
+
+# --- access exports ------------------------------------------------------------------------
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    READY = "ready", "Ready to download"
+    DOWNLOADED = "downloaded", "Downloaded"
+    FAILED = "failed", "Failed"
+
+
+class AccessExport(EncryptedFileMixin, models.Model):
+    """The ZIP of an access request: built by a background task, encrypted at rest, fetched
+    once through a link whose token is stored only as its SHA-256, deleted when fetched."""
+
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default="pending")
+    file = models.CharField(max_length=255, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Export for {self.request_id}"
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())

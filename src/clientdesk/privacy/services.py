@@ -9,11 +9,18 @@ request's number and kind, never the requester's identifiers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import secrets
+import uuid
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -21,6 +28,7 @@ from django.utils import timezone
 from clientdesk.core import audit
 from clientdesk.core.counters import next_values
 from clientdesk.core.permissions import Access, Module, require
+from clientdesk.core.stored_files import read_stored, save_encrypted
 
 from .holds import erasure_holds
 from .models import (
@@ -28,11 +36,13 @@ from .models import (
     FINAL_STATUSES,
     NEEDS_RESPONSE,
     TRANSITIONS,
+    AccessExport,
     Breach,
     BreachStatus,
     ConsentRecord,
     ConsentSource,
     DataRequest,
+    ExportStatus,
     IdentityMethod,
     Kind,
     Purpose,
@@ -326,7 +336,7 @@ def record_breach(*, actor: Any, data: Mapping[str, Any]) -> Breach:
         errors["detected_at"] = "It cannot be detected in the future."
     if "q" in parse_qs(customer_filter):
         errors["customer_filter"] = "Use the list's filters, not a free-text search."
-    if errors:
+    if errors or detected_at is None:
         raise ValidationError(errors)
     count = affected_customers(customer_filter).count() if customer_filter else 0
     with transaction.atomic():
@@ -372,3 +382,91 @@ def change_breach_status(breach: Breach, *, actor: Any, to_status: str) -> Breac
             changes={"status": {"old": from_status, "new": to_status}},
         )
     return breach
+
+
+# --- access exports ------------------------------------------------------------------------
+
+
+def request_export(request: DataRequest, *, actor: Any) -> tuple[AccessExport, str]:
+    """Start building the access export of a verified access request about a customer.
+    Returns the export and the download token, shown once (only its hash is kept)."""
+    require(actor, MODULE, Access.WRITE)
+    if request.kind != Kind.ACCESS or request.customer_id is None:
+        raise ValidationError("Only an access request about a customer has an export.")
+    if request.status not in (RequestStatus.VERIFIED, RequestStatus.IN_PROGRESS):
+        raise ValidationError("Verify the requester's identity first (and not after closing).")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        export = AccessExport.objects.create(
+            request=request,
+            token_hash=_token_hash(token),
+            expires_at=now + dt.timedelta(hours=settings.PRIVACY_EXPORT_HOURS),
+            created_by=_user(actor),
+            created_at=now,
+        )
+        audit.record(actor=actor, action="export_requested", target=request, changes={})
+        transaction.on_commit(partial(_enqueue_export, export.pk), robust=True)
+    return export, token
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _enqueue_export(export_id: int) -> None:
+    from .tasks import build_access_export
+
+    build_access_export.enqueue(export_id)
+
+
+def build_export(export_id: int) -> str:
+    """Write the ZIP (encrypted at rest) and mark the export ready; a failure is recorded."""
+    from .export import build_zip
+
+    export = AccessExport.objects.select_related("request__customer").get(pk=export_id)
+    if export.status != ExportStatus.PENDING:
+        return export.status
+    try:
+        content = build_zip(export.request.customer, request_number=export.request.number)
+        name, wrapped = save_encrypted(
+            f"privacy-exports/{uuid.uuid4().hex}.zip", io.BytesIO(content)
+        )
+    except Exception as exc:  # recorded on the row for the DPO to see, then re-raised
+        AccessExport.objects.filter(pk=export_id).update(
+            status=ExportStatus.FAILED, error=str(exc)[:500]
+        )
+        raise
+    AccessExport.objects.filter(pk=export_id).update(
+        status=ExportStatus.READY,
+        file=name,
+        file_key=wrapped.token,
+        file_key_id=wrapped.key_id,
+        size=len(content),
+    )
+    return ExportStatus.READY
+
+
+def take_export(token: str, *, actor: Any) -> tuple[AccessExport, bytes]:
+    """The ZIP for a download link: once, before it expires; the stored file is deleted."""
+    require(actor, MODULE, Access.WRITE)
+    with transaction.atomic():
+        export = (
+            AccessExport.objects.select_for_update()
+            .select_related("request")
+            .filter(token_hash=_token_hash(token or ""))
+            .first()
+        )
+        if export is None or export.status != ExportStatus.READY or export.is_expired():
+            raise ValidationError("This download link is not valid: used, expired or not ready.")
+        content = read_stored(export)
+        default_storage.delete(export.file)
+        export.status, export.downloaded_at = ExportStatus.DOWNLOADED, timezone.now()
+        export.save(update_fields=["status", "downloaded_at"])
+        audit.record(
+            actor=actor,
+            action="export_downloaded",
+            target=export.request,
+            changes={"size": export.size},
+        )
+    return export, content

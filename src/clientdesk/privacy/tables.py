@@ -18,7 +18,7 @@ def due_badge(record: DataRequest, now: Any = None) -> Any:
 
 
 def person_link(record: DataRequest) -> Any:
-    if record.customer_id:
+    if record.customer is not None:
         url = reverse("customers:detail", args=[record.customer_id])
         return format_html('<a href="{}">{}</a>', url, record.customer.full_name)
     url = reverse("leads:detail", args=[record.lead_id])

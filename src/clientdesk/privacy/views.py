@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from clientdesk.core.permissions import Access, Module, has_access
-from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
+from clientdesk.core.views import ModuleView, ObjectListView, apply_errors, private_file
 from clientdesk.customers.models import Customer
 from clientdesk.customers.selectors import customer_for
 from clientdesk.leads.models import Lead
@@ -156,6 +158,7 @@ def _detail_context(
         "verify_form": extra.pop("verify_form", None) or VerifyForm(),
         "status_form": extra.pop("status_form", None) or StatusForm(),
         "overdue": data_request.is_overdue(),
+        "exports": list(data_request.exports.all()[:5]) if data_request.kind == Kind.ACCESS else [],
         **extra,
     }
 
@@ -202,6 +205,44 @@ class RequestStatusView(ModuleView):
                 return redirect("privacy:detail", pk=pk)
         context = _detail_context(request, data_request, status_form=form)
         return render(request, "privacy/request_detail.html", context, status=400)
+
+
+class RequestExportView(ModuleView):
+    """Start the access export; the one-time link is shown once, in the message."""
+
+    module = Module.PRIVACY
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        data_request = selectors.request_for(request.user, pk)
+        try:
+            _, token = services.request_export(data_request, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            url = request.build_absolute_uri(reverse("privacy:download", args=[token]))
+            messages.success(
+                request,
+                f"The export is being prepared. Download it once, within "
+                f"{settings.PRIVACY_EXPORT_HOURS} hours, at {url} (this link is not shown again).",
+            )
+        return redirect("privacy:detail", pk=pk)
+
+
+class ExportDownloadView(ModuleView):
+    """The one-time link: the ZIP once, then the stored file is gone."""
+
+    module = Module.PRIVACY
+    write_methods = frozenset({"GET", "POST"})
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            export, content = services.take_export(token, actor=request.user)
+        except ValidationError as exc:
+            return HttpResponse(" ".join(exc.messages), status=410, content_type="text/plain")
+        response = HttpResponse(content, content_type="application/zip")
+        name = f"{export.request.number}-personal-data.zip"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return private_file(response)
 
 
 # --- consent -------------------------------------------------------------------------------
