@@ -123,6 +123,8 @@ def test_message_page_shows_the_delivery_history(
     url = f"/messages/{message.pk}/"
     page = fetch(web, url).content.decode()
     assert "Hello there" in page and "Delivery history" in page
+    # The heading names the message, not the first words of its body.
+    assert f'class="page-title">SMS to {customer.full_name} <' in page
     assert 'data-testid="message-status">Sent<' in page
     assert "via memory" in page
     fetch(web, url)

@@ -210,6 +210,32 @@ def test_inactive_customer_stored_failed_with_alert_and_sms(
     assert Alert.objects.count() == 1
 
 
+def test_refused_retries_in_one_minute_raise_one_alert(admin_user, active_customer, make_row):
+    """Five refused retries of one payment in a minute: one alert, all five as evidence; a
+    sixth in a later batch of the same minute joins it; one a minute later is a new alert."""
+    Customer.objects.filter(pk=active_customer.pk).update(status="suspended")
+    minute = timezone.now().replace(second=5, microsecond=0) - dt.timedelta(minutes=10)
+    at = [minute + dt.timedelta(seconds=s) for s in (0, 10, 20, 30, 40, 50, 70)]
+    rows = [make_row(active_customer, occurred_at=t.isoformat()) for t in at[:5]]
+    result = intake_transactions(rows, actor=admin_user)
+    assert result.alerts == 1
+    alert = Alert.objects.get(kind="blocked_attempt")
+    assert alert.transactions.count() == 5 and alert.details["attempts"] == 5
+    assert alert.details["amount_base"] == "5000.00"
+
+    again = intake_transactions(
+        [make_row(active_customer, occurred_at=at[5].isoformat())], actor=admin_user
+    )
+    assert again.alerts == 0
+    assert alert.transactions.count() == 6
+
+    later = intake_transactions(
+        [make_row(active_customer, occurred_at=at[6].isoformat())], actor=admin_user
+    )
+    assert later.alerts == 1
+    assert Alert.objects.filter(kind="blocked_attempt").count() == 2
+
+
 def test_blocked_device(admin_user, active_customer, make_row):
     intake_transactions([make_row(active_customer, device_id="PHONE-1")], actor=admin_user)
     device = Device.objects.get(device_id="PHONE-1")

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from clientdesk.activities.models import Kind
 from clientdesk.activities.services import add_manual_activity, can_add_activity, timeline
+from clientdesk.core.audit_display import AuditDisplay
 from clientdesk.core.masking import mask
 from clientdesk.core.permissions import Access, can_view_sensitive, has_access
 from clientdesk.core.views import ModuleView, ObjectListView, apply_errors
@@ -247,7 +248,8 @@ def activities_context(request: HttpRequest, customer: Customer) -> dict[str, An
 
 def history_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     page = Paginator(selectors.audit_history(customer), 25).get_page(request.GET.get("page"))
-    return {"audit_page": page}
+    display = AuditDisplay(page.object_list)
+    return {"audit_page": page, "audit_rows": [(e, display.changes(e)) for e in page.object_list]}
 
 
 class CustomerCreateView(ModuleView):

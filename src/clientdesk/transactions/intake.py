@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import importlib.util
 import io
 import logging
@@ -1640,33 +1641,57 @@ def _previous_activity(batch: _Batch) -> dict[int, dt.datetime | None]:
     return found
 
 
+def _blocked_key(tx: Transaction, reason: str) -> str:
+    """Attempts of one customer refused for one reason within one minute share an alert."""
+    minute = tx.occurred_at.astimezone(dt.UTC).strftime("%Y%m%d%H%M")
+    digest = hashlib.sha256(reason.encode()).hexdigest()[:12]
+    return f"blocked:c{tx.customer_id}:{digest}:{minute}"
+
+
 def _blocked_alerts(batch: _Batch, *, now: dt.datetime) -> list[Alert]:
-    """One alert per blocked attempt (customer not active, device blocked)."""
+    """One alert per customer, refusal reason and minute (customer not active, device
+    blocked), with every attempt of that minute as its evidence: a client retrying a refused
+    payment five times raises one alert, not five. Attempts joining an alert raised by an
+    earlier batch are added to its evidence; only new alerts are returned."""
     if not batch.gated:
         return []
-    alerts = [
+    groups: dict[str, list[Transaction]] = defaultdict(list)
+    reasons: dict[str, str] = {}
+    for i, reason in batch.gated.items():
+        key = _blocked_key(batch.txs[i], reason)
+        groups[key].append(batch.txs[i])
+        reasons[key] = reason
+    existing = {a.dedupe_key: a for a in Alert.objects.filter(dedupe_key__in=list(groups))}
+    fresh = [
         Alert(
             kind=AlertKind.BLOCKED_ATTEMPT,
-            customer_id=batch.txs[i].customer_id,
+            customer_id=txs[0].customer_id,
             severity=Severity.HIGH,
-            title=f"Blocked attempt: {reason}",
-            details={"reason": reason, "amount_base": str(batch.txs[i].amount_base)},
-            dedupe_key=f"blocked:t{batch.txs[i].pk}",
+            title=f"Blocked attempt: {reasons[key]}",
+            details={
+                "reason": reasons[key],
+                "attempts": len(txs),
+                "amount_base": str(sum((t.amount_base for t in txs), Decimal(0))),
+            },
+            dedupe_key=key,
             created_at=now,
         )
-        for i, reason in batch.gated.items()
+        for key, txs in groups.items()
+        if key not in existing
     ]
-    Alert.objects.bulk_create(alerts)
+    Alert.objects.bulk_create(fresh)
+    by_key = {**existing, **{a.dedupe_key: a for a in fresh}}
     Through = Alert.transactions.through
     Through.objects.bulk_create(
         [
-            Through(alert_id=a.pk, transaction_id=batch.txs[i].pk)
-            for a, i in zip(alerts, batch.gated, strict=True)
+            Through(alert_id=by_key[key].pk, transaction_id=t.pk)
+            for key, txs in groups.items()
+            for t in txs
         ]
     )
-    for a, i in zip(alerts, batch.gated, strict=True):
-        a.evidence_ids = [batch.txs[i].pk]  # type: ignore[attr-defined]
-    return alerts
+    for alert in fresh:
+        alert.evidence_ids = [t.pk for t in groups[alert.dedupe_key]]  # type: ignore[attr-defined]
+    return fresh
 
 
 # ----------------------------------------------------------------------------- timeline, SMS
