@@ -99,9 +99,10 @@ def test_detail_query_count(client_for: Any, dpo: Any, django_assert_num_queries
         assert client.get(f"/privacy/{req.pk}/").status_code == 200
 
 
-# session, user, role access, role, the request (customer and lead joined), nav badge,
+# session, user, role access, role, the request (customer and lead joined), its exports,
+# nav badge,
 # unread notifications.
-DETAIL_QUERIES = 7
+DETAIL_QUERIES = 8
 
 
 def test_dashboard_card_only_for_privacy_roles(client_for: Any, dpo: Any, sales_user: Any) -> None:

@@ -124,7 +124,7 @@ def _person_ref(request: DataRequest) -> str:
 
 def _lock(request: DataRequest) -> DataRequest:
     return (
-        DataRequest.objects.select_for_update()
+        DataRequest.objects.select_for_update(of=("self",))
         .select_related("customer", "lead")
         .get(pk=request.pk)
     )
