@@ -365,6 +365,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "TaskStatusEnum": "clientdesk.followups.models.TaskStatus",
     "TaskPriorityEnum": "clientdesk.followups.models.Priority",
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "PrivacyRequestKindEnum": "clientdesk.privacy.models.Kind",
+        "PrivacyRequestStatusEnum": "clientdesk.privacy.models.RequestStatus",
+        "PrivacyRegimeEnum": "clientdesk.privacy.models.Regime",
+        "PrivacyIdentityMethodEnum": "clientdesk.privacy.models.IdentityMethod",
+        "PrivacyBreachStatusEnum": "clientdesk.privacy.models.BreachStatus",
+    }
+)
 
 # Security. Production values; development keeps plain HTTP on localhost working.
 SESSION_COOKIE_HTTPONLY = True
