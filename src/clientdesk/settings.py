@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "clientdesk.reports",
     "clientdesk.webhooks",
     "clientdesk.cases",
+    "clientdesk.privacy",
 ]
 
 MIDDLEWARE = [
@@ -435,6 +436,19 @@ COMMS_RETRY_DELAYS = [int(s) for s in env_list("COMMS_RETRY_DELAYS", "60,300,150
 # dates in a background task after commit (see activities.services.touch_last_activity).
 CALL_INTAKE_DEFER_LAST_ACTIVITY = int(os.environ.get("CALL_INTAKE_DEFER_LAST_ACTIVITY", "50"))
 COMMS_MAX_ATTEMPTS = int(os.environ.get("COMMS_MAX_ATTEMPTS", "4"))
+
+# Data protection: days to answer a data subject's request under each regime (GDPR art. 12:
+# one month; DPDP: the period the Rules prescribe, 90 days for grievances by default), and
+# hours to report a personal-data breach to the Data Protection Board (DPDP Rules: 72).
+PRIVACY_DUE_DAYS = {
+    "gdpr": int(os.environ.get("PRIVACY_DUE_DAYS_GDPR", "30")),
+    "dpdp": int(os.environ.get("PRIVACY_DUE_DAYS_DPDP", "90")),
+}
+PRIVACY_DPDP_BREACH_HOURS = int(os.environ.get("PRIVACY_DPDP_BREACH_HOURS", "72"))
+# Years KYC and transaction records are kept after the relationship ends (PMLA s.12).
+PRIVACY_PMLA_YEARS = int(os.environ.get("PRIVACY_PMLA_YEARS", "5"))
+# Hours an access export's one-time download link stays valid.
+PRIVACY_EXPORT_HOURS = int(os.environ.get("PRIVACY_EXPORT_HOURS", "72"))
 # API enum names: status, priority, source ... exist in several modules, so each gets its own
 # name and `check --deploy` (which builds the schema) reports no naming collision.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
@@ -450,6 +464,15 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "TaskStatusEnum": "clientdesk.followups.models.TaskStatus",
     "TaskPriorityEnum": "clientdesk.followups.models.Priority",
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "PrivacyRequestKindEnum": "clientdesk.privacy.models.Kind",
+        "PrivacyRequestStatusEnum": "clientdesk.privacy.models.RequestStatus",
+        "PrivacyRegimeEnum": "clientdesk.privacy.models.Regime",
+        "PrivacyIdentityMethodEnum": "clientdesk.privacy.models.IdentityMethod",
+        "PrivacyBreachStatusEnum": "clientdesk.privacy.models.BreachStatus",
+    }
+)
 
 # Security. Production values; development keeps plain HTTP on localhost working.
 SESSION_COOKIE_HTTPONLY = True

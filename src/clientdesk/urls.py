@@ -44,6 +44,7 @@ urlpatterns = [
     path("approvals/", include("clientdesk.approvals.urls")),
     path("reports/", include("clientdesk.reports.urls")),
     path("cases/", include("clientdesk.cases.urls")),
+    path("privacy/", include("clientdesk.privacy.urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("clientdesk.leads.api.urls")),
     path("api/v1/", include("clientdesk.tickets.api.urls")),
@@ -57,6 +58,7 @@ urlpatterns = [
     path("api/v1/", include("clientdesk.approvals.api.urls")),
     path("api/v1/", include("clientdesk.reports.api.urls")),
     path("api/v1/", include("clientdesk.cases.api.urls")),
+    path("api/v1/", include("clientdesk.privacy.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     # Operations: probes for the load balancer and the Prometheus scrape (docs/operations.md).

@@ -53,6 +53,10 @@ MAX_BODY = 5000
 # Extra reasons an "own"-scope user (Sales, Support) may contact a customer not assigned to
 # them; e.g. the tickets module adds "assigned to one of the customer's open tickets".
 CONTACT_RULES: list[Callable[[Any, Any], bool]] = []
+# Checks every queued message passes besides the opt-outs: ``gate(customer, event, channel)``
+# returns why the message may not go ("skipped: ...") or "". The privacy app adds one: a
+# marketing message needs the customer's consent for the channel (privacy.consent).
+SEND_GATES: list[Callable[[Any, str, str], str]] = []
 
 
 # --- permissions -------------------------------------------------------------------------
@@ -206,7 +210,7 @@ def _queue_one(
         channel=channel,
         subject=subject,
         body=body or "—",
-        skip_reason=_skip_reason(customer, channel, opted_out),
+        skip_reason=_skip_reason(customer, channel, opted_out, event),
         failure=problem,
         **extra,
     )
@@ -246,7 +250,7 @@ def switched_off_reason(channel: str) -> str:
     return f"{Channel(channel).label} messages are switched off"
 
 
-def _skip_reason(customer: Any, channel: str, opted_out: set[str]) -> str:
+def _skip_reason(customer: Any, channel: str, opted_out: set[str], event: str = "") -> str:
     if not channel_enabled(channel):
         return f"skipped: {switched_off_reason(channel)}"
     if channel in opted_out:
@@ -258,7 +262,7 @@ def _skip_reason(customer: Any, channel: str, opted_out: set[str]) -> str:
         suppressed = Suppression.objects.filter(channel=channel, address=address).first()
         if suppressed:
             return f"skipped: address undeliverable ({suppressed.reason})"
-    return ""
+    return next(filter(None, (gate(customer, event, channel) for gate in SEND_GATES)), "")
 
 
 def whatsapp_window_open(customer: Any, now: dt.datetime | None = None) -> bool:

@@ -61,6 +61,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("support", "support", "Farhan", "Qureshi"),
     DemoUser("manager", "manager", "Kavita", "Rao"),
     DemoUser("compliance", "compliance", "Vikram", "Nair"),
+    DemoUser("dpo", "dpo", "Leela", "Menon"),
     DemoUser("admin", "admin", "Meera", "Joshi", is_staff=True),
 )
 SALES_USERNAMES = tuple(u.username for u in DEMO_USERS if u.role == "sales")

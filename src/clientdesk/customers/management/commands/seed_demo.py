@@ -54,6 +54,7 @@ from clientdesk.core.models import Counter
 from clientdesk.customers import demo, demo_compliance, demo_relationship, demo_screening
 from clientdesk.customers.models import Customer
 from clientdesk.customers.services import new_client_ids
+from clientdesk.privacy.demo import seed_privacy
 from clientdesk.webhooks.demo import seed_webhooks
 
 Row = tuple[Any, ...]
@@ -195,6 +196,7 @@ class Command(BaseCommand):
         self.stdout.write(seed_webhooks(users=users, now=now))
         self.stdout.write(approvals_demo.seed_approvals(customers=new.all(), users=users))
         self.stdout.write(seed_cases(users))
+        self.stdout.write(seed_privacy(customers=new.all(), users=users, now=now))
         loaded = demo_screening.load_watchlist()
         version = loaded.version
         self.stdout.write(
