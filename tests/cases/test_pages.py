@@ -60,7 +60,9 @@ def test_detail_query_count_is_pinned(
     services.add_note(case, actor=officer, body="Checked the branch CCTV")
     client = client_for(officer)
     client.get(reverse("cases:detail", args=[case.pk]))
-    with django_assert_num_queries(12):
+    # session, user, access, case, alerts, hits, transactions, STR, events, officers,
+    # the sidebar's task and notification counts, the user's role (header)
+    with django_assert_num_queries(13):
         response = client.get(reverse("cases:detail", args=[case.pk]))
     assert b"Checked the branch CCTV" in response.content
     assert response.content.count(b'class="muted text-sm mono"') == 5  # the five transactions

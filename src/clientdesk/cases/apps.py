@@ -11,9 +11,11 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from clientdesk.core import schedule
         from clientdesk.core.context_processors import add_navigation
+        from clientdesk.privacy import holds
 
-        from . import tasks
+        from . import privacy, tasks
 
+        holds.register("cases", privacy.case_holds)
         add_navigation(
             ("Cases", "cases:list", "briefcase", "cases", "/cases/"), before="audit:list"
         )

@@ -31,11 +31,11 @@ def is_disclosable(model_or_label: Any) -> bool:
     return label.lower() not in _excluded
 
 
-# Declared on behalf of apps that will hold such records (cases, STR filings): the label is
-# reserved now so that the rule holds from the day they are installed.
+# The investigation and reporting records of the cases app.
 exclude("cases.case", "An investigation case: tipping-off is prohibited (PMLA s.66).")
+exclude("cases.caseevent", "The timeline and notes of an investigation case (PMLA s.66).")
 exclude("cases.suspicioustransactionreport", "An STR filed with FIU-IND (PMLA s.12, s.66).")
-exclude("cases.regulatoryreport", "A regulatory report (STR/CTR) to FIU-IND.")
+exclude("cases.cashtransactionreport", "A cash transaction report to FIU-IND (PMLA s.12).")
 exclude(
     "transactions.alert",
     "A monitoring alert may lead to an STR: disclosing it could tip the person off.",
