@@ -323,3 +323,16 @@ def test_overall_outcome() -> None:
     assert overall_outcome([warn, bad, ok]) is Outcome.FAILED
     assert overall_outcome([]) is Outcome.PASSED
     assert bad.to_dict() == {"code": "c", "status": "fail", "detail": "no"}
+
+
+def test_a_truncated_image_is_damaged_even_after_weasyprint_is_imported() -> None:
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when it is
+    imported (the PDF reports do); the checks decode strictly all the same."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # what WeasyPrint did
+    jpeg = encode(document_page())
+    (truncated,) = check_image(jpeg[: len(jpeg) // 2])
+    assert truncated.status is CheckStatus.FAIL and "damaged" in truncated.detail
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back as found

@@ -135,7 +135,7 @@ class Customer(models.Model):
     client_id = models.CharField("Client ID", max_length=20, unique=True, editable=False)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
-    search_name = models.CharField(max_length=201, editable=False)
+    search_name = models.CharField(max_length=201, editable=False, db_index=True)
     date_of_birth = EncryptedDateField(null=True, blank=True)
     gender = models.CharField(max_length=8, choices=Gender.choices, blank=True)
     marital_status = models.CharField(max_length=12, choices=MaritalStatus.choices, blank=True)

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 
 from PIL import Image, ImageFilter, ImageOps, ImageStat, UnidentifiedImageError
 
+from clientdesk.core.imaging import strict_decoding
 from clientdesk.kyc.filetype import sniff
 from clientdesk.kyc.results import CheckResult
 
@@ -74,7 +75,7 @@ def _bomb_warnings_as_errors() -> Iterator[None]:
 def _open(data: bytes, max_pixels: int) -> tuple[Image.Image | None, CheckResult]:
     """Open and fully decode; the size is checked from the header before decoding."""
     try:
-        with _bomb_warnings_as_errors():
+        with _bomb_warnings_as_errors(), strict_decoding():
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > max_pixels:

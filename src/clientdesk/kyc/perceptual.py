@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
+from clientdesk.core.imaging import strict_decoding
 from clientdesk.kyc.results import CheckResult
 
 __all__ = [
@@ -90,8 +91,9 @@ def fingerprints(image: Image.Image | bytes) -> list[Fingerprint]:
     Raises :class:`NotHashable` (never anything else) when the image cannot be read."""
     try:
         if isinstance(image, bytes):
-            image = Image.open(io.BytesIO(image))
-            image.load()
+            with strict_decoding():
+                image = Image.open(io.BytesIO(image))
+                image.load()
         grey = ImageOps.exif_transpose(image).convert("L")
         grey.thumbnail((1024, 1024))
         if min(grey.size) < 8:

@@ -30,6 +30,7 @@ from typing import Any
 
 from PIL import Image
 
+from clientdesk.core.imaging import strict_decoding
 from clientdesk.kyc import ocr, textchecks
 from clientdesk.kyc.documents import check_document
 from clientdesk.kyc.filetype import sniff
@@ -205,10 +206,11 @@ def _identifiers(record: Record) -> list[CheckResult]:
 def _open_image(data: bytes) -> Image.Image | None:
     """Decoded for reading: a large JPEG is decoded at a reduced scale (much faster)."""
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.format == "JPEG":
-            image.draft("RGB", (ocr.OCR_MAX_SIDE, ocr.OCR_MAX_SIDE))
-        image.load()
+        with strict_decoding():
+            image = Image.open(io.BytesIO(data))
+            if image.format == "JPEG":
+                image.draft("RGB", (ocr.OCR_MAX_SIDE, ocr.OCR_MAX_SIDE))
+            image.load()
         return image
     except Exception:
         return None

@@ -150,7 +150,7 @@ class LeadQuerySet(models.QuerySet["Lead"]):
 class Lead(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
-    search_name = models.CharField(max_length=201, editable=False)
+    search_name = models.CharField(max_length=201, editable=False, db_index=True)
 
     mobile = models.CharField(max_length=20, help_text="E.164, e.g. +919876543210")
     alt_mobile = models.CharField("Alternative mobile", max_length=20, blank=True)

@@ -340,6 +340,8 @@ class AccessExport(EncryptedFileMixin, models.Model):
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default="pending")
     file = models.CharField(max_length=255, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0)
+    # The stored-file contract (core.stored_files): the plaintext's digest, checked on read.
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField()
     created_by = models.ForeignKey(

@@ -443,6 +443,7 @@ def build_export(export_id: int) -> str:
         file_key=wrapped.token,
         file_key_id=wrapped.key_id,
         size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
     )
     return ExportStatus.READY
 

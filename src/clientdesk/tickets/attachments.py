@@ -96,8 +96,10 @@ def _is_text(content: bytes) -> bool:
 def _image_ok(content: bytes, content_type: str) -> bool:
     from PIL import Image
 
+    from clientdesk.core.imaging import strict_decoding
+
     try:
-        with Image.open(io.BytesIO(content)) as image:
+        with strict_decoding(), Image.open(io.BytesIO(content)) as image:
             fmt = image.format
             image.verify()
     except Exception:
