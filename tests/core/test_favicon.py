@@ -6,11 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from pdf_templates import PDF_ONLY
 
 HEAD = re.compile(r"<head[\s>]")
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "clientdesk" / "templates"
-# Documents WeasyPrint renders to PDF, never served to a browser: no icon to name.
-PDF_ONLY = {"reports/report_pdf.html", "cases/str_pdf.html", "cases/ctr_pdf.html"}
 
 
 def _documents() -> list[Path]:

@@ -13,7 +13,8 @@ from ..figures import Result
 
 @extend_schema_field(
     {
-        "oneOf": [{"type": "integer"}, {"type": "number"}, {"type": "string"}],
+        # anyOf: an integer is a number too, and oneOf wants exactly one to match.
+        "anyOf": [{"type": "integer"}, {"type": "number"}, {"type": "string"}],
         "nullable": True,
         "description": "A count (integer), a rate (number, percent or ratio) or money "
         "(string with two decimals, base currency); null where the figure does not apply.",
