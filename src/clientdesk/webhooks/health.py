@@ -65,7 +65,7 @@ def channel_health(now: dt.datetime | None = None) -> list[dict[str, Any]]:
         comms_health = None
     if comms_health is not None and hasattr(comms_health, "provider_health"):
         return list(comms_health.provider_health())
-    from clientdesk.comms.models import Message, MessageStatus
+    from clientdesk.comms.models import Channel, Message, MessageStatus
 
     since = (now or timezone.now()) - DAY
     rows = {
@@ -79,6 +79,7 @@ def channel_health(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     return [
         {
             "channel": channel,
+            "label": Channel(channel).label if channel in Channel.values else channel,
             "provider": config.get("provider", ""),
             "queued": rows.get(channel, {}).get("queued", 0),
             "failed_24h": rows.get(channel, {}).get("failed_24h", 0),
