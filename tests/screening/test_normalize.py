@@ -140,7 +140,9 @@ def test_non_latin_tokens_are_kept_as_written() -> None:
 @given(names)
 def test_normalization_is_idempotent(name: str) -> None:
     tokens = name_tokens(name)
-    assert name_tokens(" ".join(tokens)) == tokens
+    # A one-letter token that survived is an initial ("E. Shevchenko"): written back with its
+    # full stop, so that it is not read as the particle "e" between two names.
+    assert name_tokens(" ".join(t + "." if len(t) == 1 else t for t in tokens)) == tokens
     assert fold(fold(name)) == fold(name)
     for token in tokens:
         assert canonical_token(token) == token
