@@ -15,9 +15,11 @@ media and outbox) and on a free loopback port, it runs
     gunicorn clientdesk.wsgi:application
 
 then signs in through the login form (cookies kept, CSRF token sent) and asks for the home
-page, the customer list, the customer's profile, a static file by its hashed name, an API
-list and the OpenAPI schema (with the token). Every answer must be 200. gunicorn is stopped
-(and the temporary database dropped) however the script ends, Ctrl+C and SIGTERM included.
+page, the customer list, the customer's profile, the Manager's other main pages (leads,
+tickets, messages and inbox, approvals, reports), a report as PDF (WeasyPrint), a static file
+by its hashed name, an API list and the OpenAPI schema (with the token). Every answer must be
+200. gunicorn is stopped (and the temporary database dropped) however the script ends, Ctrl+C
+and SIGTERM included.
 Exit status 0 when every check passed. Requests carry ``X-Forwarded-Proto: https``, as the
 TLS-terminating proxy in front of production does.
 """
@@ -258,6 +260,17 @@ class Client:
         return content
 
 
+MANAGER_PAGES = (
+    "/leads/",
+    "/tickets/",
+    "/messages/",
+    "/messages/inbox/",
+    "/approvals/",
+    "/reports/",
+    "/reports/activity/",
+)
+
+
 def fetch_pages(client: Client, password: str, customer_id: int, token: str) -> None:
     page = client.expect_200("/login/").decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
@@ -279,6 +292,12 @@ def fetch_pages(client: Client, password: str, customer_id: int, token: str) -> 
     if "Verma" not in listing:
         raise SmokeFailure("the customer list does not show the smoke customer")
     client.expect_200(f"/customers/{customer_id}/")
+    # The Manager's other main pages, and a report as PDF (WeasyPrint in production mode).
+    for path in MANAGER_PAGES:
+        client.expect_200(path)
+    pdf = client.expect_200("/reports/registration/export/pdf/")
+    if not pdf.startswith(b"%PDF-"):
+        raise SmokeFailure("the registration report's PDF download is not a PDF")
     api = {"Authorization": f"Token {token}"}
     client.cookies.clear()  # the API calls prove the token, not the session
     client.expect_200("/api/v1/customers/", headers=api)
